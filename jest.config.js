@@ -1,0 +1,21 @@
+/**
+ * `npm test`: unit, integration and end-to-end tests. The global setup starts the
+ * embedded stack (redis-server, DynamoDB Local, SQS emulator, serverless-offline) on
+ * free ports, so nothing needs to run beforehand. Long load runs live in `npm run bench`.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.(ts|js|mjs)$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
+  // ESM-only dependencies are compiled to CommonJS like our own code.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@middy)/)'],
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 120000,
+  maxWorkers: 2,
+  verbose: true,
+};

@@ -1,0 +1,70 @@
+/**
+ * Who is calling. Every request carries `Authorization: Bearer <JWT>`; the user id is
+ * the `sub` claim and admins carry `role: "admin"`. Local stages verify HS256 with a
+ * shared secret (and can mint development tokens); deployed stages verify against the
+ * identity provider's JWKS (Cognito or any OIDC issuer). A user id never comes from a
+ * request body or path.
+ */
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { config, isLocalStage } from '../config';
+import { DependencyUnavailableError, ForbiddenError, UnauthorizedError } from '../errors';
+import { UserId } from '../booking/ids';
+
+export interface Principal {
+  userId: string;
+  admin: boolean;
+}
+
+const secret = config.JWT_SECRET ? new TextEncoder().encode(config.JWT_SECRET) : undefined;
+const jwks = config.JWT_JWKS_URL
+  ? createRemoteJWKSet(new URL(config.JWT_JWKS_URL), { timeoutDuration: config.DEPENDENCY_TIMEOUT_MS })
+  : undefined;
+
+const verifyOptions = {
+  issuer: config.JWT_ISSUER || undefined,
+  audience: config.JWT_AUDIENCE || undefined,
+  clockTolerance: 5,
+};
+
+async function verify(token: string): Promise<JWTPayload> {
+  if (jwks) return (await jwtVerify(token, jwks, { ...verifyOptions, algorithms: ['RS256', 'ES256'] })).payload;
+  return (await jwtVerify(token, secret!, { ...verifyOptions, algorithms: ['HS256'] })).payload;
+}
+
+export async function authenticate(authorization: string | undefined): Promise<Principal> {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  if (!match) throw new UnauthorizedError('UNAUTHENTICATED', 'Send Authorization: Bearer <token>.');
+  let payload: JWTPayload;
+  try {
+    payload = await verify(match[1]!);
+  } catch (err) {
+    if (err instanceof joseErrors.JWTExpired) throw new UnauthorizedError('TOKEN_EXPIRED', 'The bearer token has expired.');
+    // A JWKS endpoint that does not answer is an identity-provider outage, not a bad token.
+    if (err instanceof joseErrors.JWKSTimeout || !(err instanceof joseErrors.JOSEError)) {
+      throw new DependencyUnavailableError('identity', err);
+    }
+    throw new UnauthorizedError('INVALID_TOKEN', 'The bearer token is not valid.');
+  }
+  const sub = UserId.safeParse(payload.sub);
+  if (!sub.success) throw new UnauthorizedError('INVALID_TOKEN', 'The bearer token has no usable subject (sub).');
+  return { userId: sub.data, admin: payload.role === 'admin' };
+}
+
+export function requireAdmin(principal: Principal): void {
+  if (!principal.admin) throw new ForbiddenError('ADMIN_ONLY', 'This endpoint needs an admin token.');
+}
+
+/** Local stages only: mints a development token. */
+export async function issueDevToken(userId: string, admin: boolean): Promise<string> {
+  if (!isLocalStage(config.STAGE) || !secret) {
+    throw new ForbiddenError('DEV_TOKENS_DISABLED', 'Development tokens exist only on local stages.');
+  }
+  const jwt = new SignJWT({ ...(admin ? { role: 'admin' } : {}) })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(userId)
+    .setIssuedAt()
+    .setExpirationTime(`${config.DEV_TOKEN_TTL_SECONDS}s`);
+  if (config.JWT_ISSUER) jwt.setIssuer(config.JWT_ISSUER);
+  if (config.JWT_AUDIENCE) jwt.setAudience(config.JWT_AUDIENCE);
+  return jwt.sign(secret);
+}

@@ -1,0 +1,184 @@
+/**
+ * Concerts and their dates (the catalog), and the seats created with them.
+ *
+ * Concerts table: one item per concert, key `concertId`, holding its dates (date, seat
+ * count, price tiers). The catalog is small and read on every queue entry, so reads are
+ * cached per container for a few seconds (CATALOG_CACHE_MS); prices and seat counts of a
+ * date never change after creation, so a cached copy is never wrong about them.
+ */
+import { createHash } from 'node:crypto';
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ddb, tables } from '../clients/dynamodb';
+import { config } from '../config';
+import { ConflictError, NotFoundError, BadRequestError } from '../errors';
+import { logger } from '../observability';
+import { seatKey, showId } from './keys';
+
+export interface PriceTier {
+  fromSeat: number;
+  toSeat: number;
+  price: number;
+}
+
+export interface ShowDateSpec {
+  date: string;
+  totalSeats: number;
+  /** Price of every seat not covered by a tier. */
+  price: number;
+  priceTiers: PriceTier[];
+}
+
+export interface ConcertSpec {
+  concertId: string;
+  name: string;
+  venue?: string;
+  /** How long a seat stays held for payment; HOLD_SECONDS when not set. */
+  holdSeconds?: number;
+  dates: ShowDateSpec[];
+}
+
+export interface Concert extends ConcertSpec {
+  status: 'CREATING' | 'ON_SALE';
+  createdAt: string;
+}
+
+const CATALOG_CACHE_MS = 5_000;
+const SEAT_WRITE_CONCURRENCY = 16;
+
+const concertCache = new Map<string, { at: number; value: Concert | undefined }>();
+let listCache: { at: number; value: Concert[] } | undefined;
+
+export function priceOf(show: ShowDateSpec, seatNo: number): number {
+  return show.priceTiers.find((t) => seatNo >= t.fromSeat && seatNo <= t.toSeat)?.price ?? show.price;
+}
+
+function specHash(spec: ConcertSpec): string {
+  return createHash('sha256').update(JSON.stringify(spec)).digest('base64url');
+}
+
+function validateSpec(spec: ConcertSpec): void {
+  const seen = new Set<string>();
+  for (const d of spec.dates) {
+    if (seen.has(d.date)) throw new BadRequestError('DUPLICATE_DATE', `Date ${d.date} is listed twice.`);
+    seen.add(d.date);
+    for (const t of d.priceTiers) {
+      if (t.fromSeat > t.toSeat || t.toSeat > d.totalSeats) {
+        throw new BadRequestError('INVALID_PRICE_TIER', `Price tier ${t.fromSeat}-${t.toSeat} does not fit the ${d.totalSeats} seats of ${d.date}.`);
+      }
+    }
+  }
+}
+
+/**
+ * Creates a concert with its dates and seats. Safe to retry: an interrupted creation
+ * (concert still CREATING) is resumed when the same definition is sent again. Seats are
+ * written with attribute_not_exists, so a retry never resets a seat that was sold.
+ */
+export async function createConcert(spec: ConcertSpec, now = new Date()): Promise<Concert> {
+  validateSpec(spec);
+  const hash = specHash(spec);
+  const concert: Concert = { ...spec, status: 'CREATING', createdAt: now.toISOString() };
+  try {
+    await ddb.send(
+      new PutCommand({
+        TableName: tables.concerts,
+        Item: { ...concert, specHash: hash },
+        ConditionExpression: 'attribute_not_exists(concertId) OR (#status = :creating AND specHash = :hash)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':creating': 'CREATING', ':hash': hash },
+      }),
+    );
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) {
+      throw new ConflictError('CONCERT_EXISTS', `Concert "${spec.concertId}" already exists.`);
+    }
+    throw err;
+  }
+
+  const seats = spec.dates.flatMap((d) =>
+    Array.from({ length: d.totalSeats }, (_, i) => ({ show: d, seatNo: i + 1 })),
+  );
+  for (let i = 0; i < seats.length; i += SEAT_WRITE_CONCURRENCY) {
+    await Promise.all(
+      seats.slice(i, i + SEAT_WRITE_CONCURRENCY).map(({ show, seatNo }) =>
+        ddb
+          .send(
+            new PutCommand({
+              TableName: tables.seats,
+              Item: { ...seatKey(spec.concertId, show.date, seatNo), price: priceOf(show, seatNo), status: 'AVAILABLE' },
+              ConditionExpression: 'attribute_not_exists(seatNo)',
+            }),
+          )
+          .catch((err) => {
+            if (!(err instanceof ConditionalCheckFailedException)) throw err;
+          }),
+      ),
+    );
+  }
+
+  await ddb.send(
+    new UpdateCommand({
+      TableName: tables.concerts,
+      Key: { concertId: spec.concertId },
+      UpdateExpression: 'SET #status = :onSale',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':onSale': 'ON_SALE' },
+    }),
+  );
+  concertCache.delete(spec.concertId);
+  listCache = undefined;
+  logger.info('concert.created', { concertId: spec.concertId, dates: spec.dates.length, seats: seats.length });
+  return { ...concert, status: 'ON_SALE' };
+}
+
+function toConcert(item: Record<string, unknown>): Concert {
+  const { specHash: _hash, ...rest } = item;
+  return rest as unknown as Concert;
+}
+
+/** A concert by id (cached for a few seconds), or undefined. */
+export async function getConcert(concertId: string): Promise<Concert | undefined> {
+  const hit = concertCache.get(concertId);
+  if (hit && Date.now() - hit.at < CATALOG_CACHE_MS) return hit.value;
+  const { Item } = await ddb.send(new GetCommand({ TableName: tables.concerts, Key: { concertId } }));
+  const value = Item ? toConcert(Item) : undefined;
+  concertCache.set(concertId, { at: Date.now(), value });
+  return value;
+}
+
+export async function requireConcertOnSale(concertId: string): Promise<Concert> {
+  const concert = await getConcert(concertId);
+  if (!concert || concert.status !== 'ON_SALE') throw new NotFoundError('CONCERT_NOT_FOUND', `There is no concert "${concertId}".`);
+  return concert;
+}
+
+export async function requireShow(concertId: string, date: string): Promise<ShowDateSpec & { showId: string; holdSeconds: number }> {
+  const concert = await requireConcertOnSale(concertId);
+  const show = concert.dates.find((d) => d.date === date);
+  if (!show) throw new NotFoundError('DATE_NOT_FOUND', `Concert "${concertId}" has no show on ${date}.`);
+  return { ...show, showId: showId(concertId, date), holdSeconds: concert.holdSeconds ?? config.HOLD_SECONDS };
+}
+
+/** Every concert on sale, with its dates (cached for a few seconds). */
+export async function listConcerts(): Promise<Concert[]> {
+  if (listCache && Date.now() - listCache.at < CATALOG_CACHE_MS) return listCache.value;
+  const concerts: Concert[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ddb.send(
+      new ScanCommand({
+        TableName: tables.concerts,
+        FilterExpression: '#status = :onSale',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':onSale': 'ON_SALE' },
+        ExclusiveStartKey,
+      }),
+    );
+    concerts.push(...(page.Items ?? []).map(toConcert));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  concerts.sort((a, b) => a.concertId.localeCompare(b.concertId));
+  listCache = { at: Date.now(), value: concerts };
+  return concerts;
+}

@@ -1,0 +1,47 @@
+/**
+ * The delayed "release this hold" messages. SQS delays at most 15 minutes; a message
+ * that arrives before the hold's expiry (longer holds, clock skew) is simply sent
+ * again for the remaining time by the consumer.
+ *
+ * If sending fails after the hold was written, the hold still ends on time: readers and
+ * writers treat an expired hold as AVAILABLE at once, and the scheduled sweep
+ * (functions/jobs/sweep-holds.ts) frees the seat item within a minute. So a send failure
+ * is logged and counted, and the hold is still granted.
+ */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { getHoldReleaseQueueUrl, sqs } from '../clients/sqs';
+import { count, logger } from '../observability';
+
+export const MAX_DELAY_SECONDS = 900;
+
+export interface ReleaseMessage {
+  reservationId: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+export function delaySecondsUntil(expiresAt: number, now = Date.now()): number {
+  return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((expiresAt - now) / 1000)));
+}
+
+/** Sends the release message; throws on failure (the consumer's re-delay needs to know). */
+export async function sendRelease(reservationId: string, expiresAt: number): Promise<void> {
+  const body: ReleaseMessage = { reservationId, expiresAt };
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: await getHoldReleaseQueueUrl(),
+      MessageBody: JSON.stringify(body),
+      DelaySeconds: delaySecondsUntil(expiresAt),
+    }),
+  );
+}
+
+/** Schedules the release of a new hold; a failure is logged, counted and left to the sweep. */
+export async function scheduleRelease(reservationId: string, expiresAt: number): Promise<void> {
+  try {
+    await sendRelease(reservationId, expiresAt);
+  } catch (err) {
+    count('HoldReleaseScheduleFailed');
+    logger.error('hold.release_schedule_failed', { reservationId, error: err as Error, fallback: 'sweep' });
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Typed configuration, read from the environment once and validated at load time.
+ * A missing or malformed variable fails the cold start with a message that names it,
+ * instead of failing the first request that happens to need it.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(z.url().optional())
+  .optional();
+
+const schema = z.object({
+  STAGE: z.string().min(1).default('local'),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+
+  // Endpoints: empty means "the real AWS endpoint for the region".
+  DYNAMODB_ENDPOINT: optionalUrl,
+  SQS_ENDPOINT: optionalUrl,
+  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER: bool.default(false),
+
+  TABLE_CONCERTS: z.string().min(1).default('concert-ticketing-local-concerts'),
+  TABLE_SEATS: z.string().min(1).default('concert-ticketing-local-seats'),
+  TABLE_RESERVATIONS: z.string().min(1).default('concert-ticketing-local-reservations'),
+  TABLE_ACCOUNTS: z.string().min(1).default('concert-ticketing-local-accounts'),
+  HOLD_RELEASE_QUEUE_NAME: z.string().min(1).default('concert-ticketing-local-hold-release'),
+
+  // Identity. Local stages sign and verify HS256 with JWT_SECRET; deployed stages
+  // verify against the issuer's JWKS (Cognito or any OIDC provider).
+  JWT_SECRET: z.string().optional(),
+  JWT_ISSUER: z.string().optional(),
+  JWT_AUDIENCE: z.string().optional(),
+  JWT_JWKS_URL: optionalUrl,
+  DEV_TOKEN_TTL_SECONDS: int(12 * 3600, 60),
+
+  // Booking rules.
+  HOLD_SECONDS: int(300, 1, 12 * 3600),
+  HOLD_LIMIT_PER_CONCERT: int(1, 1, 10),
+  SWEEP_GRACE_SECONDS: int(30, 0, 3600),
+
+  // Waiting-room defaults; each concert can override them through the admin API.
+  QUEUE_MAX_ACTIVE: int(100, 0),
+  QUEUE_ADMIT_PER_SECOND: int(50, 1),
+  QUEUE_ACTIVE_SECONDS: int(600, 1),
+  QUEUE_ABANDON_SECONDS: int(180, 5),
+  QUEUE_ENDED_RETENTION_SECONDS: int(3600, 60),
+  ADMISSION_TICK_MS: int(250, 20, 5000),
+  ADMISSION_RUN_SECONDS: int(58, 0, 900),
+
+  // Wallet policy (won).
+  CHARGE_MIN: int(1000, 1),
+  CHARGE_MAX: int(1_000_000, 1),
+  BALANCE_MAX: int(10_000_000, 1),
+  IDEMPOTENCY_TTL_SECONDS: int(24 * 3600, 60),
+
+  // Dependency timeouts: a dependency that is down must answer 503 quickly,
+  // not hold the caller until the Lambda times out.
+  DEPENDENCY_TIMEOUT_MS: int(2000, 50, 30_000),
+});
+
+export type Config = z.infer<typeof schema>;
+
+function load(env: NodeJS.ProcessEnv): Config {
+  // An empty variable means "not set" (serverless.yml passes '' for unset tunables).
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(set);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const cfg = parsed.data;
+  if (cfg.CHARGE_MIN > cfg.CHARGE_MAX) throw new Error('Invalid configuration: CHARGE_MIN > CHARGE_MAX');
+  if (isLocalStage(cfg.STAGE) && !cfg.JWT_SECRET && !cfg.JWT_JWKS_URL) {
+    throw new Error('Invalid configuration: local stages need JWT_SECRET (npm start generates one)');
+  }
+  if (!isLocalStage(cfg.STAGE) && !cfg.JWT_JWKS_URL) {
+    throw new Error(`Invalid configuration: stage "${cfg.STAGE}" needs JWT_JWKS_URL (and JWT_ISSUER)`);
+  }
+  return cfg;
+}
+
+/** Stages that run on a developer machine or in CI, never in an AWS account. */
+export function isLocalStage(stage: string): boolean {
+  return stage === 'local' || stage === 'test';
+}
+
+export const config: Config = load(process.env);

@@ -1,0 +1,32 @@
+/**
+ * Powertools logger and metrics, created once per container and shared by every
+ * module. Log lines are structured JSON with the Lambda request id (attached by the
+ * HTTP stack and the jobs); metrics are CloudWatch EMF, flushed after each invocation.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'concert-ticketing';
+
+export const logger = new Logger({ serviceName });
+
+export const metrics = new Metrics({ namespace: 'ConcertTicketing', serviceName });
+
+export { MetricUnit };
+
+/** Counts one occurrence of a business event (hold placed, payment failed, ...). */
+export function count(name: string, value = 1): void {
+  metrics.addMetric(name, MetricUnit.Count, value);
+}
+
+/**
+ * Middy middleware that flushes the metrics an invocation recorded. Unlike Powertools'
+ * logMetrics it stays silent when there were none (most reads record none), instead
+ * of logging a warning on every such invocation.
+ */
+export function flushMetrics() {
+  const flush = async () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return { after: flush, onError: flush };
+}

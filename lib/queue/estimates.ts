@@ -1,0 +1,47 @@
+/**
+ * What a waiting user is told: an estimated wait and when to poll next. Pure functions,
+ * so the policy is unit-tested without Redis.
+ */
+
+export interface WaitInputs {
+  /** 1-based place in the queue. */
+  position: number;
+  /** Admissions per second measured over the last minute or so (exponential average). */
+  measuredRatePerSecond: number;
+  maxActive: number;
+  activeSessionSeconds: number;
+  admissionsPerSecond: number;
+}
+
+/**
+ * Seconds until admission, or null when nobody is being admitted (queue paused).
+ * Uses the measured admission rate; when that is lower than what the settings guarantee
+ * over time (every active session ends within activeSessionSeconds, so at least
+ * maxActive / activeSessionSeconds slots free per second, never more than the admission
+ * budget), the guaranteed rate is used, so a quiet minute does not inflate the ETA.
+ */
+export function estimateWait(i: WaitInputs): number | null {
+  const guaranteed = i.activeSessionSeconds > 0 ? Math.min(i.admissionsPerSecond, i.maxActive / i.activeSessionSeconds) : 0;
+  const rate = Math.max(i.measuredRatePerSecond, guaranteed);
+  if (!(rate > 0)) return null;
+  return Math.ceil(i.position / rate);
+}
+
+/** Poll tiers: the front of the queue polls every second, the back rarely. */
+export const POLL_TIERS: readonly { upToPosition: number; everyMs: number }[] = [
+  { upToPosition: 100, everyMs: 1_000 },
+  { upToPosition: 1_000, everyMs: 10_000 },
+  { upToPosition: Number.POSITIVE_INFINITY, everyMs: 60_000 },
+];
+
+/**
+ * When to poll next: the tier of the position, but never later than half the expected
+ * wait (so nobody learns of their admission long after it happened), never sooner than
+ * one second, with +-10% jitter so a crowd that arrived together does not poll together.
+ */
+export function pollAfterMs(position: number, etaSeconds: number | null, random: () => number = Math.random): number {
+  const tier = POLL_TIERS.find((t) => position <= t.upToPosition)!.everyMs;
+  const byEta = etaSeconds === null ? tier : Math.max(1_000, (etaSeconds * 1000) / 2);
+  const base = Math.min(tier, byEta);
+  return Math.round(base * (0.9 + 0.2 * random()));
+}

@@ -1,0 +1,166 @@
+/**
+ * The prepaid wallet: balance plus an append-only ledger.
+ *
+ * Accounts table, partition = userId:
+ *   WALLET           { balance, seq }             seq = number of ledger entries
+ *   LEDGER#<seq>     { type, amount, balanceAfter, at, ref }
+ * Every balance change is one transaction that moves the wallet from seq n to n+1 and
+ * writes ledger entry n+1 (attribute_not_exists). The condition on seq makes concurrent
+ * changes of one wallet serialise (optimistic concurrency, retried with jitter), keeps
+ * the ledger gap-free, and makes `balanceAfter` exact. Invariant: balance = sum of
+ * CHARGE amounts - sum of USE amounts = balanceAfter of the last entry.
+ */
+import { randomUUID } from 'node:crypto';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, tables } from '../clients/dynamodb';
+import { backoffMs, failed, sleep, transact, type TransactItem } from '../clients/transactions';
+import { config } from '../config';
+import { BadRequestError, ConflictError, UnprocessableError } from '../errors';
+import { findReplay, recordItem, requestHash } from '../idempotency/records';
+import { count, logger } from '../observability';
+
+export interface WalletState {
+  userId: string;
+  balance: number;
+  seq: number;
+}
+
+export type LedgerType = 'CHARGE' | 'USE';
+
+export interface LedgerEntry {
+  type: LedgerType;
+  amount: number;
+  balanceAfter: number;
+  at: string;
+  ref: string;
+}
+
+export interface ChargeResult {
+  userId: string;
+  balance: number;
+  charged: number;
+  chargeId: string;
+  at: string;
+}
+
+/** Optimistic-concurrency attempts before a wallet change gives up (409 WALLET_BUSY). */
+export const WALLET_ATTEMPTS = 60;
+
+const walletKey = (userId: string) => ({ userId, sk: 'WALLET' });
+const ledgerSk = (seq: number) => `LEDGER#${String(seq).padStart(12, '0')}`;
+
+export async function readWallet(userId: string): Promise<WalletState> {
+  const { Item } = await ddb.send(new GetCommand({ TableName: tables.accounts, Key: walletKey(userId), ConsistentRead: true }));
+  return { userId, balance: Number(Item?.balance ?? 0), seq: Number(Item?.seq ?? 0) };
+}
+
+/**
+ * The two transaction items that apply `delta` to a wallet read as `wallet`: the wallet
+ * update (conditioned on its seq, and for debits on the balance) and the ledger entry.
+ */
+export function balanceChangeItems(wallet: WalletState, type: LedgerType, amount: number, ref: string, now: number) {
+  const delta = type === 'CHARGE' ? amount : -amount;
+  const next = wallet.seq + 1;
+  const entry: LedgerEntry = { type, amount, balanceAfter: wallet.balance + delta, at: new Date(now).toISOString(), ref };
+  const items: TransactItem[] = [
+    {
+      Update: {
+        TableName: tables.accounts,
+        Key: walletKey(wallet.userId),
+        UpdateExpression: 'SET balance = :after, seq = :next, updatedAt = :at',
+        ConditionExpression:
+          (wallet.seq === 0 ? 'attribute_not_exists(sk)' : 'seq = :seq') + (delta < 0 ? ' AND balance >= :amount' : ''),
+        ExpressionAttributeValues: {
+          ':after': entry.balanceAfter,
+          ':next': next,
+          ':at': entry.at,
+          ...(wallet.seq === 0 ? {} : { ':seq': wallet.seq }),
+          ...(delta < 0 ? { ':amount': amount } : {}),
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+    {
+      Put: {
+        TableName: tables.accounts,
+        Item: { userId: wallet.userId, sk: ledgerSk(next), ...entry },
+        ConditionExpression: 'attribute_not_exists(sk)',
+      },
+    },
+  ];
+  return { items, entry };
+}
+
+export async function getBalance(userId: string) {
+  const w = await readWallet(userId);
+  return { userId, balance: w.balance };
+}
+
+export async function charge(userId: string, amount: number, idempotencyKey?: string): Promise<{ result: ChargeResult; replayed: boolean }> {
+  if (amount < config.CHARGE_MIN || amount > config.CHARGE_MAX) {
+    throw new BadRequestError('AMOUNT_OUT_OF_RANGE', `A charge must be between ${config.CHARGE_MIN} and ${config.CHARGE_MAX} won.`, {
+      min: config.CHARGE_MIN,
+      max: config.CHARGE_MAX,
+    });
+  }
+  const hash = requestHash({ amount });
+  if (idempotencyKey) {
+    const replay = await findReplay<ChargeResult>(userId, 'charge', idempotencyKey, hash);
+    if (replay) return { result: replay, replayed: true };
+  }
+
+  for (let attempt = 0; attempt < WALLET_ATTEMPTS; attempt++) {
+    const now = Date.now();
+    const wallet = await readWallet(userId);
+    if (wallet.balance + amount > config.BALANCE_MAX) {
+      throw new UnprocessableError('BALANCE_LIMIT_EXCEEDED', `A balance may not exceed ${config.BALANCE_MAX} won; it is ${wallet.balance} won.`, {
+        balance: wallet.balance,
+        maxBalance: config.BALANCE_MAX,
+      });
+    }
+    const chargeId = randomUUID();
+    const { items, entry } = balanceChangeItems(wallet, 'CHARGE', amount, `charge:${chargeId}`, now);
+    const result: ChargeResult = { userId, balance: entry.balanceAfter, charged: amount, chargeId, at: entry.at };
+    if (idempotencyKey) items.push(recordItem(userId, 'charge', idempotencyKey, hash, result, now));
+
+    const outcome = await transact(items);
+    if (outcome.committed) {
+      count('ChargesApplied');
+      logger.info('wallet.charged', { amount, balance: entry.balanceAfter, chargeId });
+      return { result, replayed: false };
+    }
+    if (idempotencyKey && failed(outcome, 2)) {
+      const replay = await findReplay<ChargeResult>(userId, 'charge', idempotencyKey, hash);
+      if (replay) return { result: replay, replayed: true };
+    }
+    await sleep(backoffMs(attempt, 5, 250));
+  }
+  throw new ConflictError('WALLET_BUSY', 'Your wallet is being changed by other requests; try again.');
+}
+
+export async function history(userId: string, limit: number, cursor?: string) {
+  const start = cursor ? decodeCursor(cursor) : undefined;
+  const page = await ddb.send(
+    new QueryCommand({
+      TableName: tables.accounts,
+      KeyConditionExpression: 'userId = :u AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':u': userId, ':p': 'LEDGER#' },
+      ScanIndexForward: false,
+      Limit: limit,
+      ExclusiveStartKey: start ? { userId, sk: start } : undefined,
+    }),
+  );
+  const entries = (page.Items ?? []).map((i) => ({ type: i.type, amount: i.amount, balanceAfter: i.balanceAfter, at: i.at, ref: i.ref }) as LedgerEntry);
+  return { entries, nextCursor: page.LastEvaluatedKey ? encodeCursor(String(page.LastEvaluatedKey.sk)) : null };
+}
+
+export function encodeCursor(sk: string): string {
+  return Buffer.from(sk).toString('base64url');
+}
+
+/** A cursor is the sort key where the previous page stopped; it only ever reads the caller's own partition. */
+export function decodeCursor(cursor: string, prefix = 'LEDGER#'): string {
+  const sk = Buffer.from(cursor, 'base64url').toString();
+  if (!sk.startsWith(prefix) || sk.length > 200) throw new BadRequestError('INVALID_CURSOR', 'The cursor is not valid.');
+  return sk;
+}

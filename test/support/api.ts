@@ -1,0 +1,156 @@
+/**
+ * The tests' HTTP client for the running service (serverless-offline), and small
+ * given/when steps built on it. A pooled keep-alive agent lets a test put thousands of
+ * requests in flight without exhausting sockets.
+ */
+import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'undici';
+
+export const baseUrl = () => {
+  const url = process.env.TEST_BASE_URL;
+  if (!url) throw new Error('TEST_BASE_URL is not set: run through `npm test` (the global setup starts the stack)');
+  return url;
+};
+
+const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 60_000 });
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Record<string, string>;
+  ms: number;
+}
+
+export interface CallOptions {
+  token?: string;
+  queueToken?: string;
+  /** An object is sent as JSON; a string is sent as is (for malformed-JSON tests). */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export async function api<T = any>(method: string, path: string, o: CallOptions = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...o.headers };
+  if (o.token) headers.authorization = `Bearer ${o.token}`;
+  if (o.queueToken) headers['x-queue-token'] = o.queueToken;
+  let body: string | undefined;
+  if (o.body !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    body = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+  }
+  const started = performance.now();
+  const res = await request(`${baseUrl()}${path}`, { method: method as 'GET', headers, body, dispatcher: agent });
+  const text = await res.body.text();
+  let parsed: any = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON (e.g. API Gateway's own 404): keep the text
+  }
+  return {
+    status: res.statusCode,
+    body: parsed,
+    headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])),
+    ms: performance.now() - started,
+  };
+}
+
+/** A unique id for this test run, so tests never share concerts or users. */
+export const uniqueId = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+export async function devToken(userId: string, admin = false): Promise<string> {
+  const res = await api('POST', '/v1/dev/tokens', { body: { userId, admin } });
+  if (res.status !== 201) throw new Error(`dev token: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.token;
+}
+
+let adminToken: Promise<string> | undefined;
+export const asAdmin = () => (adminToken ??= devToken('test-admin', true));
+
+export interface ConcertOptions {
+  dates?: string[];
+  seats?: number;
+  price?: number;
+  holdSeconds?: number;
+  queue?: { maxActive?: number; admissionsPerSecond?: number; activeSessionSeconds?: number; abandonAfterSeconds?: number };
+}
+
+/** Given a concert on sale (through the admin API). */
+export async function givenConcert(o: ConcertOptions = {}) {
+  const concertId = uniqueId('c');
+  const dates = o.dates ?? ['2027-03-01'];
+  const res = await api('POST', '/v1/admin/concerts', {
+    token: await asAdmin(),
+    body: {
+      concertId,
+      name: `Test ${concertId}`,
+      holdSeconds: o.holdSeconds,
+      dates: dates.map((date) => ({ date, seats: o.seats ?? 50, price: o.price ?? 50_000 })),
+      queue: o.queue ?? { maxActive: 1000, admissionsPerSecond: 1000 },
+    },
+  });
+  if (res.status !== 201) throw new Error(`create concert: ${res.status} ${JSON.stringify(res.body)}`);
+  return { concertId, dates };
+}
+
+export interface User {
+  userId: string;
+  token: string;
+}
+
+export async function givenUser(prefix = 'u'): Promise<User> {
+  const userId = uniqueId(prefix);
+  return { userId, token: await devToken(userId) };
+}
+
+export async function givenUsers(n: number, prefix = 'u'): Promise<User[]> {
+  return Promise.all(Array.from({ length: n }, () => givenUser(prefix)));
+}
+
+/** Enters the queue and polls (as pollAfterMs says, capped) until ACTIVE. */
+export async function enterAndWaitActive(user: User, concertId: string, timeoutMs = 30_000): Promise<string> {
+  const entered = await api('POST', '/v1/queue/tokens', { token: user.token, body: { concertId } });
+  if (entered.status !== 201 && entered.status !== 200) throw new Error(`enter: ${entered.status} ${JSON.stringify(entered.body)}`);
+  const queueToken: string = entered.body.token;
+  let status = entered.body;
+  const deadline = Date.now() + timeoutMs;
+  while (status.status !== 'ACTIVE') {
+    if (status.status === 'EXPIRED' || Date.now() > deadline) throw new Error(`not admitted: ${JSON.stringify(status)}`);
+    await new Promise((r) => setTimeout(r, Math.min(status.pollAfterMs ?? 200, 200)));
+    status = (await api('GET', '/v1/queue/status', { token: user.token, queueToken })).body;
+  }
+  return queueToken;
+}
+
+export interface ActiveUser extends User {
+  queueToken: string;
+}
+
+/** Given users holding ACTIVE queue tokens for the concert. */
+export async function givenActiveUsers(n: number, concertId: string): Promise<ActiveUser[]> {
+  const users = await givenUsers(n);
+  return Promise.all(users.map(async (u) => ({ ...u, queueToken: await enterAndWaitActive(u, concertId) })));
+}
+
+export async function charge(user: User, amount: number, idempotencyKey?: string) {
+  return api('POST', '/v1/balance/charges', {
+    token: user.token,
+    body: { amount },
+    headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : undefined,
+  });
+}
+
+export async function hold(user: ActiveUser, concertId: string, date: string, seatNo: number) {
+  return api('POST', '/v1/reservations', { token: user.token, queueToken: user.queueToken, body: { concertId, date, seatNo } });
+}
+
+export async function payFor(user: ActiveUser, reservationId: string, idempotencyKey = randomUUID()) {
+  return api('POST', '/v1/payments', {
+    token: user.token,
+    queueToken: user.queueToken,
+    body: { reservationId },
+    headers: { 'idempotency-key': idempotencyKey },
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,37 @@
+/**
+ * Starts the embedded stack once for the whole run, on free ports, and hands its
+ * endpoints to the test workers through the environment (workers inherit it).
+ * TEST_BASE_URL may point at an already running stack instead (e.g. `npm start`).
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../infra/local/processes';
+import { startStack, type RunningStack } from '../../infra/local/stack';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __STACK__: RunningStack | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const started = Date.now();
+  const httpPort = await freePort();
+  const logFile = join(tmpdir(), `concert-ticketing-offline-${process.pid}.log`);
+  const stack = await startStack({
+    stage: 'test',
+    backend: 'embedded',
+    httpPort,
+    offlineLogFile: logFile,
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN' },
+  });
+  globalThis.__STACK__ = stack;
+  Object.assign(process.env, stack.env, {
+    TEST_BASE_URL: stack.baseUrl,
+    TEST_REDIS_PORT: String(stack.ports.redis),
+    TEST_OFFLINE_LOG: logFile,
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+  console.log(`\n[test] stack up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${stack.baseUrl} (serverless-offline log: ${logFile})`);
+}
