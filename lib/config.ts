@@ -60,6 +60,9 @@ const schema = z.object({
   CHARGE_MAX: int(1_000_000, 1),
   BALANCE_MAX: int(10_000_000, 1),
   IDEMPOTENCY_TTL_SECONDS: int(24 * 3600, 60),
+  // How long a wallet change keeps retrying lost races before answering 409 WALLET_BUSY
+  // (keep it below the function timeout).
+  WALLET_RETRY_BUDGET_MS: int(10_000, 100, 25_000),
 
   // Dependency timeouts: a dependency that is down must answer 503 quickly,
   // not hold the caller until the Lambda times out.

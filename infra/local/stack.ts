@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { createResources, printService } from './resources';
+import { createResources, printService, type ResolvedService } from './resources';
 import { invokeAsync, startOffline } from './offline';
 import { freePort, stopAll, waitFor, type Child } from './processes';
 import { checkEmbeddedPrerequisites, formatMissing } from './prerequisites';
@@ -36,6 +36,8 @@ export interface RunningStack {
   env: Record<string, string>;
   baseUrl: string;
   ports: { http: number; lambda: number; redis?: number; dynamodb?: number; sqs?: number };
+  /** The resolved CloudFormation resources the tables and queues were created from. */
+  resources: ResolvedService['resources'];
   children: Child[];
   stop: () => Promise<void>;
 }
@@ -130,6 +132,7 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
       env,
       baseUrl: `http://127.0.0.1:${o.httpPort}`,
       ports: { http: o.httpPort, lambda: lambdaPort, ...services.ports },
+      resources: service.resources,
       children,
       stop: async () => {
         await stopAll();

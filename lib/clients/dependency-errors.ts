@@ -24,9 +24,14 @@ interface ErrorLike {
   cause?: unknown;
 }
 
+// The SDK sometimes re-wraps a socket error as "AWS SDK error wrapper for Error: connect
+// ECONNREFUSED ..." without its code, so the message is checked too.
+const NETWORK_MESSAGE = new RegExp(`\\b(${[...NETWORK_CODES].join('|')})\\b|socket hang up`);
+
 function isNetworkError(err: ErrorLike | undefined, depth = 0): boolean {
-  if (!err || depth > 3) return false;
+  if (!err || typeof err !== 'object' || depth > 3) return false;
   if (err.code && NETWORK_CODES.has(err.code)) return true;
+  if (NETWORK_MESSAGE.test(err.message ?? '')) return true;
   return isNetworkError(err.cause as ErrorLike | undefined, depth + 1);
 }
 

@@ -23,7 +23,16 @@ export function toErrorReply(err: unknown): ErrorReply {
     if (err instanceof DependencyUnavailableError) headers['retry-after'] = '1';
     return { status: err.status, headers, body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } } };
   }
-  const e = err as MiddyHttpError;
+  const e = err as MiddyHttpError & { name?: string };
+  if (e?.cause?.package === '@middy/core' && e.name === 'TimeoutError') {
+    // The function ran out of time. Whatever it did was atomic: a retry with the same
+    // Idempotency-Key either finds the result or does the work once.
+    return {
+      status: 503,
+      headers: { 'retry-after': '1' },
+      body: { error: { code: 'TIMEOUT', message: 'The request took too long; retry it (with the same Idempotency-Key for a charge or payment).' } },
+    };
+  }
   if (e?.cause?.package === '@middy/http-json-body-parser') {
     return { status: 400, headers, body: { error: { code: 'INVALID_JSON', message: 'The request body must be a JSON document.' } } };
   }

@@ -15,13 +15,13 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { tables, ddb } from '../clients/dynamodb';
-import { backoffMs, failed, sleep, transact, type TransactResult } from '../clients/transactions';
+import { failed, transact, type TransactResult } from '../clients/transactions';
 import { ConflictError, PaymentRequiredError } from '../errors';
 import { findReplay, recordItem, requestHash } from '../idempotency/records';
 import { count, logger } from '../observability';
 import { getOwnReservation, type ReservationItem } from '../booking/holds';
 import { holdGuardKey, seatKey } from '../booking/keys';
-import { balanceChangeItems, decodeCursor, encodeCursor, readWallet, WALLET_ATTEMPTS } from '../wallet/wallet';
+import { balanceChangeItems, changeWallet, decodeCursor, encodeCursor } from '../wallet/wallet';
 
 export interface PaymentResult {
   paymentId: string;
@@ -62,7 +62,7 @@ function insufficient(balance: number, price: number): PaymentRequiredError {
 }
 
 /** Why a payment transaction was cancelled, from the items' cancellation reasons. */
-function explain(result: TransactResult, r: ReservationItem, now: number): Error | 'RETRY' | 'REPLAY' {
+function explain(result: TransactResult, r: ReservationItem): Error | 'RETRY' | 'REPLAY' {
   if (result.committed) throw new Error('explain() called on a committed transaction');
   if (failed(result, 6)) return 'REPLAY';
   if (failed(result, 3)) {
@@ -78,7 +78,7 @@ function explain(result: TransactResult, r: ReservationItem, now: number): Error
     return 'RETRY'; // the wallet changed between our read and the transaction
   }
   if (failed(result, 1) || failed(result, 4)) return 'RETRY';
-  return new Error(`payment transaction cancelled: ${JSON.stringify(result.reasons.map((x) => x.code))} at ${now}`);
+  return new Error(`payment transaction cancelled: ${JSON.stringify(result.reasons.map((x) => x.code))}`);
 }
 
 export async function pay(req: PayRequest): Promise<{ payment: PaymentResult; replayed: boolean }> {
@@ -91,9 +91,7 @@ export async function pay(req: PayRequest): Promise<{ payment: PaymentResult; re
   if (r.status !== 'HELD' || r.expiresAt <= Date.now()) throw holdExpired();
   await req.requireActive(r.concertId);
 
-  for (let attempt = 0; attempt < WALLET_ATTEMPTS; attempt++) {
-    const now = Date.now();
-    const wallet = await readWallet(req.userId);
+  return changeWallet<{ payment: PaymentResult; replayed: boolean }>(req.userId, async (wallet, now) => {
     if (wallet.balance < r.price) {
       count('PaymentsFailed');
       throw insufficient(wallet.balance, r.price);
@@ -156,20 +154,19 @@ export async function pay(req: PayRequest): Promise<{ payment: PaymentResult; re
     if (result.committed) {
       count('PaymentsSucceeded');
       logger.info('payment.completed', { paymentId, reservationId: r.reservationId, amount: r.price, balance: entry.balanceAfter });
-      return { payment, replayed: false };
+      return { done: true, value: { payment, replayed: false } };
     }
-    const why = explain(result, r, now);
+    const why = explain(result, r);
     if (why === 'REPLAY') {
       const replay = await findReplay<PaymentResult>(req.userId, 'payment', req.idempotencyKey, hash);
-      if (replay) return { payment: replay, replayed: true };
+      if (replay) return { done: true, value: { payment: replay, replayed: true } };
     } else if (why !== 'RETRY') {
       count('PaymentsFailed');
       logger.info('payment.rejected', { reservationId: r.reservationId, reason: (why as { code?: string }).code ?? why.message });
       throw why;
     }
-    await sleep(backoffMs(attempt, 5, 250));
-  }
-  throw new ConflictError('WALLET_BUSY', 'Your wallet is being changed by other requests; try again.');
+    return { done: false };
+  });
 }
 
 export async function listPayments(userId: string, limit: number, cursor?: string) {

@@ -144,7 +144,7 @@ export async function hold(user: ActiveUser, concertId: string, date: string, se
   return api('POST', '/v1/reservations', { token: user.token, queueToken: user.queueToken, body: { concertId, date, seatNo } });
 }
 
-export async function payFor(user: ActiveUser, reservationId: string, idempotencyKey = randomUUID()) {
+export async function payFor(user: ActiveUser, reservationId: string, idempotencyKey: string = randomUUID()) {
   return api('POST', '/v1/payments', {
     token: user.token,
     queueToken: user.queueToken,

@@ -3,6 +3,7 @@
  * endpoints to the test workers through the environment (workers inherit it).
  * TEST_BASE_URL may point at an already running stack instead (e.g. `npm start`).
  */
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../infra/local/processes';
@@ -25,10 +26,13 @@ export default async function globalSetup(): Promise<void> {
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN' },
   });
   globalThis.__STACK__ = stack;
+  const resourcesFile = join(tmpdir(), `concert-ticketing-resources-${process.pid}.json`);
+  writeFileSync(resourcesFile, JSON.stringify(stack.resources));
   Object.assign(process.env, stack.env, {
     TEST_BASE_URL: stack.baseUrl,
     TEST_REDIS_PORT: String(stack.ports.redis),
     TEST_OFFLINE_LOG: logFile,
+    TEST_RESOURCES_FILE: resourcesFile,
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

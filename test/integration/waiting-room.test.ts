@@ -1,0 +1,155 @@
+/**
+ * The waiting room's scripts against the real Redis of the test stack: the invariants
+ * (FIFO, never above the maximum) under concurrency, and the timing rules (session
+ * expiry, abandonment) with short settings.
+ */
+import Redis from 'ioredis';
+import { WaitingRoom } from '../../lib/queue/waiting-room';
+import { parseQueueToken, queueKeys } from '../../lib/queue/keys';
+import { sleep, uniqueId } from '../support/api';
+
+let redis: Redis;
+let room: WaitingRoom;
+
+beforeAll(() => {
+  redis = new Redis(process.env.REDIS_URL!);
+  room = new WaitingRoom(redis, { maxActive: 0, admissionsPerSecond: 1000, activeSessionSeconds: 600, abandonAfterSeconds: 600 });
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+const activeCount = (concertId: string) => redis.zcard(queueKeys(concertId)[3]!);
+
+async function enterMany(concertId: string, n: number) {
+  const tickets = [];
+  for (let i = 0; i < n; i++) tickets.push({ userId: `user-${i}`, ...(await room.enter(concertId, `user-${i}`)) });
+  return tickets;
+}
+
+describe('admission', () => {
+  it('never lets the active set exceed its maximum, whatever runs concurrently', async () => {
+    const concertId = uniqueId('max');
+    await room.configure(concertId, { maxActive: 0 });
+    const tickets = await Promise.all(Array.from({ length: 400 }, async (_, i) => ({ userId: `u${i}`, ...(await room.enter(concertId, `u${i}`)) })));
+    await room.configure(concertId, { maxActive: 50, activeSessionSeconds: 1, admissionsPerSecond: 1000 });
+
+    let highest = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        highest = Math.max(highest, await activeCount(concertId));
+        await sleep(1);
+      }
+    })();
+    // 20 concurrent admission runs, plus polls (which also admit), enters and leaves, while
+    // sessions keep expiring (1 s) so slots keep freeing.
+    const deadline = Date.now() + 2500;
+    const workers = Array.from({ length: 20 }, async (_, w) => {
+      let i = 0;
+      while (Date.now() < deadline) {
+        await room.admit(concertId);
+        const t = tickets[(w * 37 + i++) % tickets.length]!;
+        await room.status(t.token, t.userId);
+        if (i % 5 === 0) await room.enter(concertId, `late-${w}-${i}`);
+        if (i % 7 === 0) await room.leave(t.token, t.userId);
+      }
+    });
+    await Promise.all(workers);
+    sampling = false;
+    await sampler;
+
+    expect(highest).toBeLessThanOrEqual(50);
+    expect(highest).toBe(50); // the test did fill the set, so the bound was really exercised
+    expect(await activeCount(concertId)).toBeLessThanOrEqual(50);
+  });
+
+  it('admits strictly in order of arrival (FIFO), as the admissions log shows', async () => {
+    const concertId = uniqueId('fifo');
+    await room.configure(concertId, { maxActive: 0 });
+    const tickets = await Promise.all(Array.from({ length: 300 }, (_, i) => room.enter(concertId, `u${i}`)));
+    const arrival = new Map(tickets.map((t) => [parseQueueToken(t.token)!.tokenId, t.position]));
+
+    // Open slots in uneven steps while concurrent admission runs compete.
+    for (const maxActive of [7, 30, 31, 120, 300]) {
+      await room.configure(concertId, { maxActive });
+      await Promise.all(Array.from({ length: 10 }, () => room.admit(concertId)));
+    }
+
+    const log = (await redis.xrange(queueKeys(concertId)[9]!, '-', '+')).map(([, fields]) => ({
+      seq: Number(fields[1]),
+      token: fields[3]!,
+    }));
+    expect(log).toHaveLength(300);
+    const seqs = log.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(log.map((e) => arrival.get(e.token))).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  });
+
+  it('respects the admissions-per-second budget', async () => {
+    const concertId = uniqueId('rate');
+    await room.configure(concertId, { maxActive: 0 });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => room.enter(concertId, `u${i}`)));
+    await room.configure(concertId, { maxActive: 1000, admissionsPerSecond: 10 });
+    await Promise.all(Array.from({ length: 10 }, () => room.admit(concertId)));
+
+    // Within one wall-clock second at most 10; the configure call may straddle a second boundary.
+    expect(await activeCount(concertId)).toBeLessThanOrEqual(20);
+    await sleep(2100);
+    await room.admit(concertId);
+    expect(await activeCount(concertId)).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe('timing rules', () => {
+  it('ends expired sessions and gives their slots to the next users', async () => {
+    const concertId = uniqueId('exp');
+    await room.configure(concertId, { maxActive: 0 });
+    const tickets = await enterMany(concertId, 8);
+    await room.configure(concertId, { maxActive: 5, activeSessionSeconds: 1 });
+    expect(await activeCount(concertId)).toBe(5);
+
+    await sleep(1200);
+    const after = await room.admit(concertId);
+
+    expect(after).toMatchObject({ admitted: 3, active: 3, waiting: 0 });
+    const first = await room.status(tickets[0]!.token, tickets[0]!.userId);
+    expect(first).toMatchObject({ status: 'EXPIRED', reason: 'SESSION_EXPIRED' });
+    expect((await room.status(tickets[7]!.token, tickets[7]!.userId)).status).toBe('ACTIVE');
+  });
+
+  it('drops waiters who stop polling; everyone behind them moves up', async () => {
+    const concertId = uniqueId('aband');
+    await room.configure(concertId, { maxActive: 0, abandonAfterSeconds: 1 });
+    const [a, b, c, d] = await enterMany(concertId, 4);
+
+    // b and d keep polling; a and c go silent.
+    for (let i = 0; i < 5; i++) {
+      await sleep(300);
+      await room.status(b!.token, b!.userId);
+      await room.status(d!.token, d!.userId);
+    }
+    const tick = await room.admit(concertId);
+
+    expect(tick).toMatchObject({ abandoned: 2, waiting: 2 });
+    expect(await room.status(b!.token, b!.userId)).toMatchObject({ status: 'WAITING', position: 1 });
+    expect(await room.status(d!.token, d!.userId)).toMatchObject({ status: 'WAITING', position: 2 });
+    expect(await room.status(a!.token, a!.userId)).toMatchObject({ status: 'EXPIRED', reason: 'ABANDONED' });
+    // An abandoned user who comes back gets a new place at the back.
+    const back = await room.enter(concertId, a!.userId);
+    expect(back).toMatchObject({ created: true, position: 3 });
+    expect(back.token).not.toBe(a!.token);
+  });
+
+  it('stretches an active session for a hold, but never revives or shortens one', async () => {
+    const concertId = uniqueId('ext');
+    await room.configure(concertId, { maxActive: 1, activeSessionSeconds: 60 });
+    const t = await room.enter(concertId, 'holder');
+    const until = Date.parse((t as { activeUntil: string }).activeUntil);
+
+    expect(await room.extend(t.token, until + 120_000)).toBe(until + 120_000);
+    expect(await room.extend(t.token, until)).toBe(until + 120_000);
+    await room.leave(t.token, 'holder');
+    expect(await room.extend(t.token, Date.now() + 600_000)).toBe(0);
+  });
+});
