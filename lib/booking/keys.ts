@@ -1,5 +1,5 @@
 /**
- * Item keys of the booking tables (see infra/resources.yml and docs/data-model.md).
+ * Item keys of the booking tables (see infra/resources.yml and "Data model" in README.md).
  *   Seats table        showId = "<concertId>#<date>", seatNo (number)
  *   Reservations table reservationId
  *   Accounts table     userId, sk: "WALLET" | "LEDGER#<seq>" | "PAYMENT#<paymentId>"
