@@ -81,6 +81,10 @@ function load(env: NodeJS.ProcessEnv): Config {
   }
   const cfg = parsed.data;
   if (cfg.CHARGE_MIN > cfg.CHARGE_MAX) throw new Error('Invalid configuration: CHARGE_MIN > CHARGE_MAX');
+  if (runningOnAws(env) && (isLocalStage(cfg.STAGE) || cfg.JWT_SECRET)) {
+    // A local stage deployed by mistake would serve development tokens to anyone.
+    throw new Error(`Invalid configuration: stage "${cfg.STAGE}" with a shared JWT_SECRET cannot run on AWS; deploy with JWT_JWKS_URL`);
+  }
   if (isLocalStage(cfg.STAGE) && !cfg.JWT_SECRET && !cfg.JWT_JWKS_URL) {
     throw new Error('Invalid configuration: local stages need JWT_SECRET (npm start generates one)');
   }
@@ -93,6 +97,11 @@ function load(env: NodeJS.ProcessEnv): Config {
 /** Stages that run on a developer machine or in CI, never in an AWS account. */
 export function isLocalStage(stage: string): boolean {
   return stage === 'local' || stage === 'test';
+}
+
+/** True inside a real Lambda (serverless-offline sets IS_OFFLINE). */
+export function runningOnAws(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && env.IS_OFFLINE !== 'true';
 }
 
 export const config: Config = load(process.env);

@@ -45,6 +45,8 @@ export interface Concert extends ConcertSpec {
 
 const CATALOG_CACHE_MS = 5_000;
 const SEAT_WRITE_CONCURRENCY = 16;
+/** Seats one creation may write (it runs within one function invocation). */
+export const MAX_SEATS_PER_CONCERT = 10_000;
 
 const concertCache = new Map<string, { at: number; value: Concert | undefined }>();
 let listCache: { at: number; value: Concert[] } | undefined;
@@ -58,6 +60,10 @@ function specHash(spec: ConcertSpec): string {
 }
 
 function validateSpec(spec: ConcertSpec): void {
+  const total = spec.dates.reduce((n, d) => n + d.totalSeats, 0);
+  if (total > MAX_SEATS_PER_CONCERT) {
+    throw new BadRequestError('TOO_MANY_SEATS', `A concert may have at most ${MAX_SEATS_PER_CONCERT} seats over all its dates (this one has ${total}).`);
+  }
   const seen = new Set<string>();
   for (const d of spec.dates) {
     if (seen.has(d.date)) throw new BadRequestError('DUPLICATE_DATE', `Date ${d.date} is listed twice.`);
@@ -71,9 +77,10 @@ function validateSpec(spec: ConcertSpec): void {
 }
 
 /**
- * Creates a concert with its dates and seats. Safe to retry: an interrupted creation
- * (concert still CREATING) is resumed when the same definition is sent again. Seats are
- * written with attribute_not_exists, so a retry never resets a seat that was sold.
+ * Creates a concert with its dates and seats. Safe to retry with the same definition:
+ * an interrupted creation (concert still CREATING) is resumed, a finished one is
+ * returned as it is. Seats are written with attribute_not_exists, so a retry never
+ * resets a seat that was sold. Another definition under an existing id is a 409.
  */
 export async function createConcert(spec: ConcertSpec, now = new Date()): Promise<Concert> {
   validateSpec(spec);
@@ -90,10 +97,10 @@ export async function createConcert(spec: ConcertSpec, now = new Date()): Promis
       }),
     );
   } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) {
-      throw new ConflictError('CONCERT_EXISTS', `Concert "${spec.concertId}" already exists.`);
-    }
-    throw err;
+    if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    const { Item } = await ddb.send(new GetCommand({ TableName: tables.concerts, Key: { concertId: spec.concertId }, ConsistentRead: true }));
+    if (Item?.specHash === hash && Item.status === 'ON_SALE') return toConcert(Item);
+    throw new ConflictError('CONCERT_EXISTS', `Concert "${spec.concertId}" already exists with another definition.`);
   }
 
   const seats = spec.dates.flatMap((d) =>

@@ -198,7 +198,8 @@ export async function holdSeat(req: HoldRequest): Promise<ReservationView> {
     }
     if (failed(result, 0)) throw seatTaken();
     // Only the guard moved: this user placed or ended another hold at the same moment.
-    if (!failed(result, 2) || attempt >= GUARD_RETRIES) throw new Error(`hold transaction cancelled: ${JSON.stringify(result.reasons.map((r) => r.code))}`);
+    if (!failed(result, 2)) throw new Error(`hold transaction cancelled: ${JSON.stringify(result.reasons.map((r) => r.code))}`);
+    if (attempt >= GUARD_RETRIES) throw new ConflictError('HOLD_BUSY', 'Your other holds are changing at this moment; try again.');
     await sleep(backoffMs(attempt));
   }
 }

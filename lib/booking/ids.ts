@@ -10,7 +10,7 @@ export const ConcertId = z
 export const ShowDate = z.iso.date({ message: 'date must be a calendar date in the form YYYY-MM-DD' });
 
 /** The subject of a JWT, used as the user id everywhere. */
-export const UserId = z.string().regex(/^[A-Za-z0-9._@:-]{1,128}$/, 'userId: 1-128 characters of A-Z a-z 0-9 . _ @ : -');
+export const UserId = z.string().regex(/^[A-Za-z0-9._@:|-]{1,128}$/, 'userId: 1-128 characters of A-Z a-z 0-9 . _ @ : | -');
 
 /** A client-chosen key that makes a retried write safe. */
 export const IdempotencyKey = z

@@ -25,7 +25,7 @@ export function delaySecondsUntil(expiresAt: number, now = Date.now()): number {
 }
 
 /** Sends the release message; throws on failure (the consumer's re-delay needs to know). */
-export async function sendRelease(reservationId: string, expiresAt: number): Promise<void> {
+export async function sendRelease(reservationId: string, expiresAt: number, abortSignal?: AbortSignal): Promise<void> {
   const body: ReleaseMessage = { reservationId, expiresAt };
   await sqs.send(
     new SendMessageCommand({
@@ -33,13 +33,17 @@ export async function sendRelease(reservationId: string, expiresAt: number): Pro
       MessageBody: JSON.stringify(body),
       DelaySeconds: delaySecondsUntil(expiresAt),
     }),
+    { abortSignal },
   );
 }
+
+/** How long a new hold's answer may wait for SQS; past that the sweep takes over. */
+const SCHEDULE_DEADLINE_MS = 1_500;
 
 /** Schedules the release of a new hold; a failure is logged, counted and left to the sweep. */
 export async function scheduleRelease(reservationId: string, expiresAt: number): Promise<void> {
   try {
-    await sendRelease(reservationId, expiresAt);
+    await sendRelease(reservationId, expiresAt, AbortSignal.timeout(SCHEDULE_DEADLINE_MS));
   } catch (err) {
     count('HoldReleaseScheduleFailed');
     logger.error('hold.release_schedule_failed', { reservationId, error: err as Error, fallback: 'sweep' });

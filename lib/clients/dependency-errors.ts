@@ -14,6 +14,7 @@ const AWS_UNAVAILABLE_NAMES = new Set([
   'TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ThrottlingException',
   'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'InternalServerError',
   'ServiceUnavailable', 'ServiceUnavailableException', 'LimitExceededException', 'NetworkingError',
+  'TransactionInProgressException', 'AbortError',
 ]);
 
 interface ErrorLike {
@@ -44,7 +45,7 @@ export function isAwsUnavailable(err: unknown): boolean {
   return isNetworkError(e);
 }
 
-const REDIS_UNAVAILABLE_REPLIES = /^(LOADING|READONLY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|BUSY)\b/;
+const REDIS_UNAVAILABLE_REPLIES = /^(LOADING|READONLY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|BUSY|OOM|NOREPLICAS)\b/;
 
 export function isRedisUnavailable(err: unknown): boolean {
   const e = err as ErrorLike;

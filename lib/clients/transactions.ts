@@ -23,6 +23,13 @@ export type TransactResult = { committed: true } | { committed: false; reasons: 
 
 const CONFLICT_RETRIES = 5;
 
+/**
+ * Outcomes of this container's transactions: commits, and cancelled items by reason
+ * (ConditionalCheckFailed, TransactionConflict, ...). Read by the benchmark; cheap
+ * enough to keep always.
+ */
+export const transactionStats = { committed: 0, cancelled: {} as Record<string, number> };
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Full-jitter exponential backoff: a random wait in [0, min(cap, base * 2^attempt)). */
@@ -34,6 +41,7 @@ export async function transact(items: TransactItem[], clientRequestToken?: strin
   for (let attempt = 0; ; attempt++) {
     try {
       await ddb.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: clientRequestToken }));
+      transactionStats.committed++;
       return { committed: true };
     } catch (err) {
       if (!(err instanceof TransactionCanceledException)) throw err;
@@ -41,6 +49,7 @@ export async function transact(items: TransactItem[], clientRequestToken?: strin
         code: r.Code ?? 'None',
         item: r.Item ? unmarshall(r.Item) : undefined,
       }));
+      for (const r of reasons) if (r.code !== 'None') transactionStats.cancelled[r.code] = (transactionStats.cancelled[r.code] ?? 0) + 1;
       const transient = reasons.some((r) => r.code === 'TransactionConflict' || r.code === 'ThrottlingError' || r.code === 'ProvisionedThroughputExceeded');
       const conditionFailed = reasons.some((r) => r.code === 'ConditionalCheckFailed');
       if (conditionFailed || !transient) return { committed: false, reasons };

@@ -67,7 +67,12 @@ export const ok = (body: unknown, headers?: Record<string, string>): Reply => ({
 export const created = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 201, body, headers });
 
 function validate(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
-  if (!schema) return where === 'headers' ? value : undefined;
+  if (!schema) {
+    if (where === 'query' && value && Object.keys(value).length > 0) {
+      throw new BadRequestError('VALIDATION_FAILED', `query: this endpoint takes no query parameters (got ${Object.keys(value).join(', ')})`);
+    }
+    return where === 'headers' ? value : undefined;
+  }
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => ({ path: [where, ...i.path].join('.'), message: i.message }));

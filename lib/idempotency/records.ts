@@ -44,7 +44,11 @@ export function recordItem<T>(userId: string, scope: Scope, key: string, hash: s
         createdAt: new Date(now).toISOString(),
         ttl: Math.floor(now / 1000) + config.IDEMPOTENCY_TTL_SECONDS,
       },
-      ConditionExpression: 'attribute_not_exists(sk)',
+      // An expired record may linger until DynamoDB's TTL deletes it (up to days): it no
+      // longer binds the key.
+      ConditionExpression: 'attribute_not_exists(sk) OR #ttl < :nowSec',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':nowSec': Math.floor(now / 1000) },
     },
   };
 }

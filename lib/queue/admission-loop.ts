@@ -23,7 +23,13 @@ export async function runAdmissionLoop(remainingMs: () => number, runMs = config
     try {
       const concerts = await listConcerts();
       for (const { concertId } of concerts) {
-        const r = await waitingRoom.admit(concertId);
+        // One concert's failure must not stop admissions for the others.
+        const r = await waitingRoom.admit(concertId).catch((err: Error) => {
+          count('AdmissionPassFailed');
+          logger.error('queue.admission_failed', { concertId, error: err });
+          return undefined;
+        });
+        if (!r) continue;
         admitted += r.admitted;
         if (r.admitted > 0 || r.abandoned > 0) {
           count('QueueAdmitted', r.admitted);

@@ -36,12 +36,14 @@ export const POLL_TIERS: readonly { upToPosition: number; everyMs: number }[] = 
 
 /**
  * When to poll next: the tier of the position, but never later than half the expected
- * wait (so nobody learns of their admission long after it happened), never sooner than
- * one second, with +-10% jitter so a crowd that arrived together does not poll together.
+ * wait (so nobody learns of their admission long after it happened), never later than a
+ * third of the abandonment timeout (so a user who polls as told never loses the place),
+ * never sooner than one second, with +-10% jitter so a crowd that arrived together does
+ * not poll together.
  */
-export function pollAfterMs(position: number, etaSeconds: number | null, random: () => number = Math.random): number {
+export function pollAfterMs(position: number, etaSeconds: number | null, abandonMs: number, random: () => number = Math.random): number {
   const tier = POLL_TIERS.find((t) => position <= t.upToPosition)!.everyMs;
-  const byEta = etaSeconds === null ? tier : Math.max(1_000, (etaSeconds * 1000) / 2);
-  const base = Math.min(tier, byEta);
+  const byEta = etaSeconds === null ? tier : (etaSeconds * 1000) / 2;
+  const base = Math.max(1_000, Math.min(tier, byEta, abandonMs / 3));
   return Math.round(base * (0.9 + 0.2 * random()));
 }

@@ -11,12 +11,12 @@ export const requireActiveQueueToken = (token: string | undefined, userId: strin
 
 /**
  * A user who holds a seat keeps the active slot until the hold ends, so the session is
- * stretched to the hold's expiry. The hold is already granted; if Redis fails here the
+ * stretched to the hold's expiry (at most one hold length past the normal session end). The hold is already granted; if Redis fails here the
  * session keeps its original end, which is logged and counted, not an error.
  */
-export async function keepSessionForHold(token: string, holdExpiresAt: number): Promise<void> {
+export async function keepSessionForHold(token: string, holdExpiresAt: number, holdMs: number): Promise<void> {
   try {
-    await waitingRoom.extend(token, holdExpiresAt);
+    await waitingRoom.extend(token, holdExpiresAt, holdMs);
   } catch (err) {
     count('QueueExtendFailed');
     logger.error('queue.extend_failed', { error: err as Error });

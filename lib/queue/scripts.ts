@@ -8,7 +8,7 @@
  *   KEYS[2]  waiting   ZSET    tokenId -> seq                  (waiting users)
  *   KEYS[3]  seen      ZSET    tokenId -> last poll, ms        (waiting users, for abandonment)
  *   KEYS[4]  active    ZSET    tokenId -> active until, ms     (the active set)
- *   KEYS[5]  tokens    HASH    tokenId -> "seq|enteredMs|userId" (live tokens: waiting or active)
+ *   KEYS[5]  tokens    HASH    tokenId -> "seq|enteredMs|admittedMs|userId" (live tokens)
  *   KEYS[6]  users     HASH    userId  -> tokenId              (one place per user)
  *   KEYS[7]  ended     HASH    tokenId -> "reason|endedMs|userId" (recently ended, reported EXPIRED)
  *   KEYS[8]  endedAt   ZSET    tokenId -> ended, ms            (to forget ended tokens)
@@ -51,10 +51,11 @@ local function settings()
   }
 end
 
--- "seq|enteredMs|userId" (userId last: it may contain any character but a newline)
+-- "seq|enteredMs|admittedMs|userId" (admittedMs 0 while waiting; userId last, so it may
+-- contain any character)
 local function parse_record(rec)
-  local seq, entered, user = string.match(rec, '^(%d+)|(%d+)|(.*)$')
-  return tonumber(seq), tonumber(entered), user
+  local seq, entered, admitted, user = string.match(rec, '^(%d+)|(%d+)|(%d+)|(.*)$')
+  return tonumber(seq), tonumber(entered), user, tonumber(admitted)
 end
 
 local function end_token(token, reason, now)
@@ -101,16 +102,32 @@ local function admit(now, s)
   local n = math.min(free, s.admitPerSec - used, PRUNE_BATCH)
   if n <= 0 then return 0 end
 
-  local popped = redis.call('ZPOPMIN', K_WAIT, n)
-  local count = #popped / 2
-  if count == 0 then return 0 end
+  -- Pop the head of the queue; a waiter silent for longer than abandonMs is dropped
+  -- instead of admitted (the tick may not have pruned them yet), and the next one tried.
+  local count = 0
   local activeUntil = now + s.activeMs
-  for i = 1, #popped, 2 do
-    local t = popped[i]
-    redis.call('ZADD', K_ACTIVE, activeUntil, t)
-    redis.call('ZREM', K_SEEN, t)
-    redis.call('XADD', K_ADMISSIONS, 'MAXLEN', '~', ADMISSION_LOG_LEN, '*', 'seq', popped[i + 1], 'token', t)
+  local skipped = 0
+  while count < n and skipped < PRUNE_BATCH do
+    local popped = redis.call('ZPOPMIN', K_WAIT, n - count)
+    if #popped == 0 then break end
+    for i = 1, #popped, 2 do
+      local t = popped[i]
+      local seen = tonumber(redis.call('ZSCORE', K_SEEN, t) or now)
+      local rec = redis.call('HGET', K_TOKENS, t)
+      if now - seen > s.abandonMs or not rec then
+        skipped = skipped + 1
+        end_token(t, 'ABANDONED', now)
+      else
+        local seq, entered, user = parse_record(rec)
+        redis.call('HSET', K_TOKENS, t, seq .. '|' .. entered .. '|' .. now .. '|' .. user)
+        redis.call('ZADD', K_ACTIVE, activeUntil, t)
+        redis.call('ZREM', K_SEEN, t)
+        redis.call('XADD', K_ADMISSIONS, 'MAXLEN', '~', ADMISSION_LOG_LEN, '*', 'seq', popped[i + 1], 'token', t)
+        count = count + 1
+      end
+    end
   end
+  if count == 0 then return 0 end
   redis.call('HSET', K_META, 'winSec', sec, 'winCount', used + count)
   record_admissions(now, count)
   return count
@@ -128,7 +145,7 @@ end
 
 -- Status of a token as a flat array:
 --   {'ACTIVE', seq, activeUntilMs}
---   {'WAITING', seq, position, rateMilli, maxActive, activeMs, admitPerSec}
+--   {'WAITING', seq, position, rateMilli, maxActive, activeMs, admitPerSec, abandonMs}
 --   {'EXPIRED', reason}
 --   {'UNKNOWN'}  or  {'FOREIGN'} (the token belongs to another user)
 -- A waiting token's poll refreshes its last-seen time; a waiting user who was silent
@@ -163,7 +180,7 @@ local function token_status(token, user, now, s, touch)
     return {'EXPIRED', 'ABANDONED'}
   end
   if touch then redis.call('ZADD', K_SEEN, 'XX', now, token) end
-  return {'WAITING', seq, rank + 1, math.floor(current_rate(now) * 1000), s.maxActive, s.activeMs, s.admitPerSec}
+  return {'WAITING', seq, rank + 1, math.floor(current_rate(now) * 1000), s.maxActive, s.activeMs, s.admitPerSec, s.abandonMs}
 end
 `;
 
@@ -189,7 +206,7 @@ end
 if not token then
   token = fresh
   local seq = redis.call('INCR', K_SEQ)
-  redis.call('HSET', K_TOKENS, token, seq .. '|' .. now .. '|' .. user)
+  redis.call('HSET', K_TOKENS, token, seq .. '|' .. now .. '|0|' .. user)
   redis.call('HSET', K_USERS, user, token)
   redis.call('ZADD', K_WAIT, seq, token)
   redis.call('ZADD', K_SEEN, now, token)
@@ -238,14 +255,21 @@ return {outcome, admit(now, s)}
 
 /**
  * extend: keep an active session alive at least until ARGV[7] (ms), e.g. while the user
- * holds a seat. Never shortens a session and never revives an expired one.
- * ARGV[6] tokenId, ARGV[7] untilMs. Returns the session's end (ms) or 0 if not active.
+ * holds a seat. Never shortens a session, never revives an expired one, and never
+ * stretches it past admission + session length + ARGV[8] (one hold's length), so
+ * holding and releasing over and over cannot keep a slot forever.
+ * ARGV[6] tokenId, ARGV[7] untilMs, ARGV[8] maxExtraMs. Returns the session's end (ms) or 0.
  */
 export const EXTEND = script(String.raw`
-local token, untilMs = ARGV[6], tonumber(ARGV[7])
+local token, untilMs, maxExtra = ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
 local now = now_ms()
 local current = tonumber(redis.call('ZSCORE', K_ACTIVE, token) or 0)
 if current <= now then return 0 end
+local rec = redis.call('HGET', K_TOKENS, token)
+if not rec then return 0 end
+local _, _, _, admitted = parse_record(rec)
+local s = settings()
+untilMs = math.min(untilMs, admitted + s.activeMs + maxExtra)
 if current < untilMs then
   redis.call('ZADD', K_ACTIVE, untilMs, token)
   return untilMs

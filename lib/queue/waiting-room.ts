@@ -6,7 +6,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { config } from '../config';
 import { toDependencyError } from '../clients/dependency-errors';
-import { ForbiddenError, UnauthorizedError } from '../errors';
+import { DependencyUnavailableError, ForbiddenError, UnauthorizedError } from '../errors';
 import { CONFIGURE, ENTER, EXTEND, FIGURES, FINISH, STATUS, TICK } from './scripts';
 import { formatQueueToken, newTokenId, parseQueueToken, queueKeys } from './keys';
 import { estimateWait, pollAfterMs } from './estimates';
@@ -126,10 +126,13 @@ export class WaitingRoom {
     await this.run('wrFinish', parsed.concertId, parsed.tokenId, userId, reason);
   }
 
-  /** Keeps an active session alive at least until `untilMs` (never shortens, never revives). */
-  async extend(token: string, untilMs: number): Promise<number> {
+  /**
+   * Keeps an active session alive at least until `untilMs` (a hold's expiry), but never
+   * past admission + session length + `maxExtraMs`; never shortens, never revives.
+   */
+  async extend(token: string, untilMs: number, maxExtraMs: number): Promise<number> {
     const parsed = requireToken(token);
-    return Number(await this.run('wrExtend', parsed.concertId, parsed.tokenId, untilMs));
+    return Number(await this.run('wrExtend', parsed.concertId, parsed.tokenId, untilMs, maxExtraMs));
   }
 
   /** One admission run for a concert (the scheduled function calls this about every 250 ms). */
@@ -170,18 +173,29 @@ export class WaitingRoom {
 
   private async run(name: ScriptName, concertId: string, ...args: (string | number)[]) {
     const d = this.defaults;
+    let timer: NodeJS.Timeout | undefined;
+    // ioredis queues commands while it reconnects (a Cluster without a reachable node does
+    // so without limit): a call that has no answer in time is an outage, answered as one.
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DependencyUnavailableError('redis')), config.DEPENDENCY_TIMEOUT_MS + 250);
+    });
     try {
-      return await this.client[name](
-        ...queueKeys(concertId),
-        d.maxActive,
-        d.admissionsPerSecond,
-        d.activeSessionSeconds * 1000,
-        d.abandonAfterSeconds * 1000,
-        this.endedRetentionMs,
-        ...args,
-      );
+      return await Promise.race([
+        this.client[name](
+          ...queueKeys(concertId),
+          d.maxActive,
+          d.admissionsPerSecond,
+          d.activeSessionSeconds * 1000,
+          d.abandonAfterSeconds * 1000,
+          this.endedRetentionMs,
+          ...args,
+        ),
+        deadline,
+      ]);
     } catch (err) {
       throw toDependencyError('redis', err);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -191,7 +205,7 @@ export class WaitingRoom {
       return { status, position: 0, etaSeconds: 0, pollAfterMs: ACTIVE_POLL_MS, activeUntil: new Date(Number(reply[2])).toISOString() };
     }
     if (status === 'WAITING') {
-      const [, , position, rateMilli, maxActive, activeMs, admitPerSec] = reply.map(Number) as number[];
+      const [, , position, rateMilli, maxActive, activeMs, admitPerSec, abandonMs] = reply.map(Number) as number[];
       const etaSeconds = estimateWait({
         position: position!,
         measuredRatePerSecond: rateMilli! / 1000,
@@ -199,7 +213,7 @@ export class WaitingRoom {
         activeSessionSeconds: activeMs! / 1000,
         admissionsPerSecond: admitPerSec!,
       });
-      return { status, position: position!, etaSeconds, pollAfterMs: pollAfterMs(position!, etaSeconds), activeUntil: null };
+      return { status, position: position!, etaSeconds, pollAfterMs: pollAfterMs(position!, etaSeconds, abandonMs!), activeUntil: null };
     }
     return { status: 'EXPIRED', position: null, etaSeconds: null, pollAfterMs: null, activeUntil: null, reason: String(reply[1]) as EndReason };
   }

@@ -55,6 +55,28 @@ describe('reading the catalog', () => {
   });
 });
 
+describe('creating concerts', () => {
+  it('is safe to retry with the same definition, refuses another one under the same id, and bounds the size', async () => {
+    const admin = await import('../support/api').then((m) => m.asAdmin());
+    const concertId = `retry-${randomUUID().slice(0, 8)}`;
+    const body = { concertId, name: 'Retry', dates: [{ date: DATE, seats: 10, price: 10_000 }], queue: { maxActive: 7 } };
+    const first = await api('POST', '/v1/admin/concerts', { token: admin, body });
+    const again = await api('POST', '/v1/admin/concerts', { token: admin, body });
+    const other = await api('POST', '/v1/admin/concerts', { token: admin, body: { ...body, name: 'Other' } });
+    const huge = await api('POST', '/v1/admin/concerts', {
+      token: admin,
+      body: { concertId: `huge-${randomUUID().slice(0, 8)}`, name: 'Huge', dates: Array.from({ length: 11 }, (_, i) => ({ date: `2027-04-${String(i + 1).padStart(2, '0')}`, seats: 1000, price: 1 })) },
+    });
+
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(again.body.concertId).toBe(concertId);
+    expect(first.body.queue.settings.maxActive).toBe(7);
+    expect([other.status, other.body.error.code]).toEqual([409, 'CONCERT_EXISTS']);
+    expect([huge.status, huge.body.error.code]).toEqual([400, 'TOO_MANY_SEATS']);
+    expect((await api('GET', '/v1/balance?extra=1', { token: admin })).status).toBe(400);
+  });
+});
+
 describe('holding a seat', () => {
   it('holds a seat for one user; others see it HELD and cannot take it', async () => {
     const { concertId } = await givenConcert({ seats: 10, price: 80_000 });

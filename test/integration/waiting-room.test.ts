@@ -141,15 +141,32 @@ describe('timing rules', () => {
     expect(back.token).not.toBe(a!.token);
   });
 
-  it('stretches an active session for a hold, but never revives or shortens one', async () => {
+  it('stretches an active session for a hold by at most one hold length; never revives or shortens one', async () => {
     const concertId = uniqueId('ext');
     await room.configure(concertId, { maxActive: 1, activeSessionSeconds: 60 });
     const t = await room.enter(concertId, 'holder');
     const until = Date.parse((t as { activeUntil: string }).activeUntil);
+    const hold = 300_000;
 
-    expect(await room.extend(t.token, until + 120_000)).toBe(until + 120_000);
-    expect(await room.extend(t.token, until)).toBe(until + 120_000);
+    expect(await room.extend(t.token, until + 120_000, hold)).toBe(until + 120_000);
+    expect(await room.extend(t.token, until, hold)).toBe(until + 120_000);
+    // Holding again and again cannot keep the slot past admission + session + one hold.
+    expect(await room.extend(t.token, until + 10 * hold, hold)).toBe(until + hold);
     await room.leave(t.token, 'holder');
-    expect(await room.extend(t.token, Date.now() + 600_000)).toBe(0);
+    expect(await room.extend(t.token, Date.now() + 600_000, hold)).toBe(0);
+  });
+
+  it('does not admit a waiter who went silent, even before the admission run drops them', async () => {
+    const concertId = uniqueId('silent');
+    await room.configure(concertId, { maxActive: 0, abandonAfterSeconds: 1 });
+    const [quiet, loud] = await enterMany(concertId, 2);
+    for (let i = 0; i < 4; i++) {
+      await sleep(300);
+      await room.status(loud!.token, loud!.userId);
+    }
+    await room.configure(concertId, { maxActive: 1 }); // admits at once
+
+    expect((await room.status(loud!.token, loud!.userId)).status).toBe('ACTIVE');
+    expect(await room.status(quiet!.token, quiet!.userId)).toMatchObject({ status: 'EXPIRED', reason: 'ABANDONED' });
   });
 });

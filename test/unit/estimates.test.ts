@@ -20,17 +20,22 @@ describe('estimateWait', () => {
 });
 
 describe('pollAfterMs', () => {
+  const abandon = 180_000;
   it('polls every second near the front, rarely at the back', () => {
-    expect(pollAfterMs(1, null, mid)).toBe(1_000);
-    expect(pollAfterMs(500, null, mid)).toBe(10_000);
-    expect(pollAfterMs(50_000, null, mid)).toBe(60_000);
+    expect(pollAfterMs(1, null, abandon, mid)).toBe(1_000);
+    expect(pollAfterMs(500, null, abandon, mid)).toBe(10_000);
+    expect(pollAfterMs(50_000, null, abandon, mid)).toBe(60_000);
   });
   it('never waits longer than half the expected wait', () => {
-    expect(pollAfterMs(50_000, 30, mid)).toBe(15_000);
-    expect(pollAfterMs(500, 1, mid)).toBe(1_000);
+    expect(pollAfterMs(50_000, 30, abandon, mid)).toBe(15_000);
+    expect(pollAfterMs(500, 1, abandon, mid)).toBe(1_000);
+  });
+  it('never waits long enough to be taken for abandoned, even with jitter', () => {
+    expect(pollAfterMs(50_000, null, 30_000, () => 1)).toBeLessThan(30_000 / 2);
+    expect(pollAfterMs(50_000, null, 6_000, mid)).toBe(2_000);
   });
   it('spreads a crowd by +-10%', () => {
-    expect(pollAfterMs(50_000, null, () => 0)).toBe(54_000);
-    expect(pollAfterMs(50_000, null, () => 1)).toBe(66_000);
+    expect(pollAfterMs(50_000, null, abandon, () => 0)).toBe(54_000);
+    expect(pollAfterMs(50_000, null, abandon, () => 1)).toBe(66_000);
   });
 });

@@ -29,6 +29,8 @@ const Body = z.strictObject({
 });
 
 export const handler = httpHandler({ auth: 'admin', body: Body }, async ({ body }) => {
+  // Queue settings first: once the concert is on sale its queue must already behave as asked.
+  if (body.queue) await waitingRoom.configure(body.concertId, body.queue);
   const concert = await createConcert({
     concertId: body.concertId,
     name: body.name,
@@ -36,6 +38,5 @@ export const handler = httpHandler({ auth: 'admin', body: Body }, async ({ body 
     holdSeconds: body.holdSeconds,
     dates: body.dates.map((d) => ({ date: d.date, totalSeats: d.seats, price: d.price, priceTiers: d.priceTiers })),
   });
-  const queue = await waitingRoom.configure(concert.concertId, body.queue ?? {});
-  return created({ ...concert, queue });
+  return created({ ...concert, queue: await waitingRoom.figures(concert.concertId) });
 });

@@ -18,6 +18,7 @@ export const handler = httpHandler({ auth: 'user', body: Body, headers: Headers 
     idempotencyKey: headers['idempotency-key'],
     requireActive: (concertId) => waitingRoom.requireActive(queueToken, principal.userId, concertId),
   });
-  if (!replayed) await endSessionAfterPurchase(queueToken, principal.userId);
+  // Also on a replay: the first attempt may have committed and then died before this.
+  await endSessionAfterPurchase(queueToken, principal.userId);
   return created(payment, replayed ? { 'idempotent-replayed': 'true' } : undefined);
 });

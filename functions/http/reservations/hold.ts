@@ -11,7 +11,7 @@ export const handler = httpHandler(
   { auth: 'user', body: Body, queueGate: { concertOf: (i) => i.body.concertId, gate: requireActiveQueueToken } },
   async ({ body, principal, queueToken }) => {
     const reservation = await holdSeat({ userId: principal.userId, ...body });
-    await keepSessionForHold(queueToken!, Date.parse(reservation.expiresAt));
+    await keepSessionForHold(queueToken!, Date.parse(reservation.expiresAt), Date.parse(reservation.expiresAt) - Date.parse(reservation.createdAt));
     return created(reservation);
   },
 );

@@ -1,0 +1,153 @@
+/**
+ * Phases 1 and 2: what the waiting room costs.
+ *  1. enter and status through the real middy stack (JWT verification included),
+ *     in-process, against real Redis at 50 concurrent callers, next to the raw ceiling:
+ *     the same Lua script called with bare ioredis at the same concurrency;
+ *  2. status cost with 1,000 / 100,000 / 1,000,000 users waiting, and Redis memory per
+ *     waiting user.
+ */
+import Redis from 'ioredis';
+import { runLoad, type LoadResult } from '../load';
+import { progress } from '../progress';
+import { round } from '../stats';
+import type { BenchContext } from '../context';
+
+const CONCURRENCY = 50;
+
+interface Ticket {
+  userId: string;
+  jwt: string;
+  token: string;
+}
+
+async function createPausedConcert(ctx: BenchContext, concertId: string) {
+  await ctx.lib.catalog.createConcert({ concertId, name: concertId, dates: [{ date: '2027-12-01', totalSeats: 50, price: 1000, priceTiers: [] }] });
+  await ctx.lib.queue.waitingRoom.configure(concertId, { maxActive: 0 }); // everybody waits
+}
+
+function rawClient(ctx: BenchContext) {
+  const client = new Redis(ctx.stack.env.REDIS_URL!, { enableAutoPipelining: true });
+  client.defineCommand('rawStatus', { numberOfKeys: 10, lua: ctx.lib.scripts.STATUS });
+  client.defineCommand('rawEnter', { numberOfKeys: 10, lua: ctx.lib.scripts.ENTER });
+  return client as Redis & Record<'rawStatus' | 'rawEnter', (...args: (string | number)[]) => Promise<unknown>>;
+}
+
+/** The script arguments the service passes (defaults from configuration). */
+const scriptArgs = (ctx: BenchContext, concertId: string) => [...ctx.lib.keys.queueKeys(concertId), 100, 50, 600_000, 180_000, 3_600_000];
+
+async function statusLoad(ctx: BenchContext, tickets: Ticket[], label: string, durationMs: number): Promise<LoadResult & { redisRoundTripsPerRequest: number }> {
+  const bar = progress(label, durationMs);
+  const before = ctx.counters.redisCommands;
+  const r = await runLoad(
+    async (i) => {
+      const t = tickets[(i * 7919) % tickets.length]!;
+      const res = await ctx.invoke(ctx.handlers.status, { headers: { authorization: `Bearer ${t.jwt}`, 'x-queue-token': t.token } });
+      if (res.status !== 200) throw new Error(`status ${res.status} ${JSON.stringify(res.body)}`);
+    },
+    { concurrency: CONCURRENCY, durationMs, progress: bar },
+  );
+  bar.stop();
+  return { ...r, redisRoundTripsPerRequest: round((ctx.counters.redisCommands - before) / r.ops, 3) };
+}
+
+async function rawStatusLoad(ctx: BenchContext, concertId: string, tickets: Ticket[], label: string, durationMs: number) {
+  const client = rawClient(ctx);
+  const args = scriptArgs(ctx, concertId);
+  const parsed = tickets.map((t) => ({ tokenId: ctx.lib.keys.parseQueueToken(t.token)!.tokenId, userId: t.userId }));
+  const bar = progress(label, durationMs);
+  const r = await runLoad(
+    async (i) => {
+      const t = parsed[(i * 7919) % parsed.length]!;
+      await client.rawStatus(...args, t.tokenId, t.userId);
+    },
+    { concurrency: CONCURRENCY, durationMs, progress: bar },
+  );
+  bar.stop();
+  client.disconnect();
+  return r;
+}
+
+export async function queueCost(ctx: BenchContext, o: { users: number; durationMs: number }) {
+  const concertId = 'bench-queue-cost';
+  await createPausedConcert(ctx, concertId);
+  const users = Array.from({ length: o.users }, (_, i) => `qc-${i}`);
+  const jwts = await Promise.all(users.map((u) => ctx.lib.identity.issueDevToken(u, false)));
+
+  const tickets: Ticket[] = [];
+  const enterBar = progress('1. enter (handler, in-process)', o.users);
+  const before = ctx.counters.redisCommands;
+  const enter = await runLoad(
+    async (i) => {
+      const res = await ctx.invoke(ctx.handlers.enter, { method: 'POST', headers: { authorization: `Bearer ${jwts[i]}` }, body: { concertId } });
+      if (res.status !== 201) throw new Error(`enter ${res.status} ${JSON.stringify(res.body)}`);
+      tickets[i] = { userId: users[i]!, jwt: jwts[i]!, token: res.body.token };
+    },
+    { concurrency: CONCURRENCY, count: o.users, progress: enterBar },
+  );
+  enterBar.stop();
+  const enterRoundTrips = round((ctx.counters.redisCommands - before) / enter.ops, 3);
+
+  const status = await statusLoad(ctx, tickets, '1. status (handler, in-process)', o.durationMs);
+  const raw = await rawStatusLoad(ctx, concertId, tickets, '1. status (bare ioredis, same script)', o.durationMs);
+  return {
+    concurrency: CONCURRENCY,
+    enter: { ...enter, redisRoundTripsPerRequest: enterRoundTrips },
+    status,
+    rawStatus: raw,
+    handlerToRawRatio: round(status.opsPerSecond / raw.opsPerSecond, 3),
+    goal: 'handler/raw >= 0.5 and one Redis round trip per poll',
+  };
+}
+
+async function usedMemory(ctx: BenchContext): Promise<number> {
+  const info = await ctx.redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)![1]);
+}
+
+export async function queueScale(ctx: BenchContext, o: { sizes: number[]; durationMs: number }) {
+  const client = rawClient(ctx);
+  const rows = [];
+  for (const size of o.sizes) {
+    const concertId = `bench-scale-${size}`;
+    await createPausedConcert(ctx, concertId);
+    const args = scriptArgs(ctx, concertId);
+    const memBefore = await usedMemory(ctx);
+    const sampleEvery = Math.max(1, Math.floor(size / 5000));
+    const sampled: { userId: string; token: string }[] = [];
+    const bar = progress(`2. fill queue with ${size.toLocaleString('en')} users`, size);
+    const fill = await runLoad(
+      async (i) => {
+        const userId = `s${size}-${i}`;
+        const reply = (await client.rawEnter(...args, userId, ctx.lib.keys.newTokenId())) as (string | number)[];
+        if (i % sampleEvery === 0) sampled.push({ userId, token: ctx.lib.keys.formatQueueToken(concertId, String(reply[1])) });
+      },
+      { concurrency: 200, count: size, progress: bar },
+    );
+    bar.stop();
+    const memAfter = await usedMemory(ctx);
+    const tickets = await Promise.all(sampled.map(async (s) => ({ ...s, jwt: await ctx.lib.identity.issueDevToken(s.userId, false) })));
+    const status = await statusLoad(ctx, tickets, `2. status with ${size.toLocaleString('en')} waiting`, o.durationMs);
+    rows.push({
+      waiting: size,
+      fillOpsPerSecond: round(fill.opsPerSecond, 0),
+      redisBytesPerWaitingUser: round((memAfter - memBefore) / size, 1),
+      statusOpsPerSecond: round(status.opsPerSecond, 0),
+      statusLatencyMs: status.latencyMs,
+      statusCpuMicrosPerOp: round(status.cpuMicrosPerOp, 1),
+      errors: status.errors,
+    });
+    await ctx.redis.del(...ctx.lib.keys.queueKeys(concertId)); // free the memory for the next size
+  }
+  client.disconnect();
+  const first = rows[0]!;
+  const last = rows[rows.length - 1]!;
+  return {
+    rows,
+    costRatioLargestToSmallest: {
+      byMeanLatency: round(last.statusLatencyMs.mean / first.statusLatencyMs.mean, 3),
+      byThroughput: round(first.statusOpsPerSecond / last.statusOpsPerSecond, 3),
+      byCpuPerOp: round(last.statusCpuMicrosPerOp / first.statusCpuMicrosPerOp, 3),
+    },
+    goal: `status cost at ${last.waiting.toLocaleString('en')} <= 1.5x cost at ${first.waiting.toLocaleString('en')}`,
+  };
+}

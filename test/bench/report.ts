@@ -1,0 +1,204 @@
+/**
+ * Writes a benchmark run: results.json (everything), report.md (the figures a person
+ * reads) and SVG charts (vega-lite rendered headless), into one results folder.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, totalmem, type as osType, release } from 'node:os';
+import { join } from 'node:path';
+import * as vega from 'vega';
+import * as vegaLite from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+
+export function machine() {
+  const version = (cmd: string, args: string[]) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0]!.trim();
+    } catch (err) {
+      return String((err as { stderr?: string }).stderr ?? '').split('\n')[0] || 'unknown';
+    }
+  };
+  return {
+    cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    freeMemoryGiB: Math.round(freemem() / 2 ** 30),
+    os: `${osType()} ${release()}`,
+    node: process.version,
+    redis: version('redis-server', ['--version']),
+    java: version('java', ['-version']),
+    at: new Date().toISOString(),
+  };
+}
+
+async function svg(spec: TopLevelSpec): Promise<string> {
+  const compiled = vegaLite.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  const out = await view.toSVG();
+  view.finalize();
+  return out;
+}
+
+export async function charts(results: any): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const sim = results.simulation;
+  if (sim) {
+    const queue = sim.series.queue.flatMap((p: any) => [
+      { t: p.t, series: 'waiting', users: p.waiting },
+      { t: p.t, series: 'active (live)', users: p.active },
+    ]);
+    out['queue-over-time.svg'] = await svg({
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: `Ticket opening: waiting and active users (max active ${sim.maxActive})`,
+      width: 640,
+      height: 260,
+      data: { values: queue },
+      mark: { type: 'line', interpolate: 'step-after' },
+      encoding: {
+        x: { field: 't', type: 'quantitative', title: 'seconds since the opening' },
+        y: { field: 'users', type: 'quantitative', title: 'users' },
+        color: { field: 'series', type: 'nominal', title: null },
+      },
+    });
+    out['admissions-per-second.svg'] = await svg({
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: 'Admissions per second',
+      width: 640,
+      height: 200,
+      data: { values: sim.series.admissionsPerSecond },
+      mark: 'bar',
+      encoding: {
+        x: { field: 'second', type: 'quantitative', title: 'seconds since the opening' },
+        y: { field: 'admitted', type: 'quantitative', title: 'admitted' },
+      },
+    });
+    out['eta-vs-wait.svg'] = await svg({
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: 'ETA told at entry vs actual wait (s); the line is a perfect estimate',
+      width: 360,
+      height: 360,
+      data: { values: sim.series.etaVsWait },
+      layer: [
+        { mark: { type: 'point', opacity: 0.3, size: 10 }, encoding: { x: { field: 'eta', type: 'quantitative', title: 'ETA told (s)' }, y: { field: 'wait', type: 'quantitative', title: 'actual wait (s)' } } },
+        { mark: { type: 'rule', color: 'gray' }, encoding: { x: { datum: 0 }, y: { datum: 0 }, x2: { datum: Math.max(1, ...sim.series.etaVsWait.map((p: any) => p.wait)) }, y2: { datum: Math.max(1, ...sim.series.etaVsWait.map((p: any) => p.wait)) } } },
+      ],
+    });
+    const lat = Object.entries(sim.latencyMsByEndpoint as Record<string, any>).flatMap(([endpoint, s]) => [
+      { endpoint, percentile: 'p50', ms: s.p50 },
+      { endpoint, percentile: 'p99', ms: s.p99 },
+    ]);
+    out['latency-by-endpoint.svg'] = await svg({
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: 'Ticket opening: latency by endpoint (ms, over HTTP)',
+      width: 420,
+      data: { values: lat },
+      mark: 'bar',
+      encoding: {
+        y: { field: 'endpoint', type: 'nominal', title: null },
+        yOffset: { field: 'percentile' },
+        x: { field: 'ms', type: 'quantitative', title: 'ms' },
+        color: { field: 'percentile', type: 'nominal' },
+      },
+    });
+  }
+  if (results.queueScale) {
+    out['status-cost-by-queue-length.svg'] = await svg({
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: 'Status poll cost by queue length (handler in-process, 50 callers)',
+      width: 420,
+      height: 220,
+      data: { values: results.queueScale.rows.flatMap((r: any) => [
+        { waiting: r.waiting.toLocaleString('en'), percentile: 'p50', ms: r.statusLatencyMs.p50 },
+        { waiting: r.waiting.toLocaleString('en'), percentile: 'p99', ms: r.statusLatencyMs.p99 },
+      ]) },
+      mark: 'bar',
+      encoding: {
+        x: { field: 'waiting', type: 'ordinal', sort: null, title: 'users waiting' },
+        xOffset: { field: 'percentile' },
+        y: { field: 'ms', type: 'quantitative', title: 'latency (ms)' },
+        color: { field: 'percentile', type: 'nominal' },
+      },
+    });
+  }
+  return out;
+}
+
+const fmt = (n: number | undefined, d = 0) => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en', { maximumFractionDigits: d }));
+const lat = (s: any) => `${fmt(s.p50, 2)} / ${fmt(s.p99, 2)} / ${fmt(s.p999, 2)}`;
+const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+
+export function markdown(r: any): string {
+  const m = r.machine;
+  const lines: string[] = [];
+  lines.push(`# Benchmark report`, '', `Run ${m.at} on ${m.cpus}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; ${m.redis}; ${m.java}.`);
+  lines.push(`Command: \`${r.command}\`. Figures, not test thresholds; ratios compare against baselines measured in the same run.`, '');
+  if (r.queueCost) {
+    const q = r.queueCost;
+    lines.push(`## 1. Queue cost (in-process handlers through the middy stack, JWT included; ${q.concurrency} concurrent callers)`, '');
+    lines.push('| operation | ops/s | p50 / p99 / p999 ms | Redis round trips per request | CPU µs per request |', '| --- | ---: | ---: | ---: | ---: |');
+    lines.push(`| enter (handler) | ${fmt(q.enter.opsPerSecond)} | ${lat(q.enter.latencyMs)} | ${q.enter.redisRoundTripsPerRequest} | ${fmt(q.enter.cpuMicrosPerOp)} |`);
+    lines.push(`| status (handler) | ${fmt(q.status.opsPerSecond)} | ${lat(q.status.latencyMs)} | ${q.status.redisRoundTripsPerRequest} | ${fmt(q.status.cpuMicrosPerOp)} |`);
+    lines.push(`| status script, bare ioredis (ceiling) | ${fmt(q.rawStatus.opsPerSecond)} | ${lat(q.rawStatus.latencyMs)} | 1 | ${fmt(q.rawStatus.cpuMicrosPerOp)} |`, '');
+    lines.push(`Handler / raw = **${q.handlerToRawRatio}** (goal >= 0.5: ${verdict(q.handlerToRawRatio >= 0.5)}); round trips per poll = ${q.status.redisRoundTripsPerRequest} (goal 1: ${verdict(q.status.redisRoundTripsPerRequest <= 1.01)}).`, '');
+  }
+  if (r.queueScale) {
+    const s = r.queueScale;
+    lines.push('## 2. Queue scale (status poll, handler in-process, 50 callers)', '');
+    lines.push('| users waiting | status ops/s | p50 / p99 / p999 ms | CPU µs per poll | Redis bytes per waiting user | fill rate (enters/s, bare script) |', '| ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const row of s.rows) {
+      lines.push(`| ${fmt(row.waiting)} | ${fmt(row.statusOpsPerSecond)} | ${lat(row.statusLatencyMs)} | ${fmt(row.statusCpuMicrosPerOp)} | ${fmt(row.redisBytesPerWaitingUser)} | ${fmt(row.fillOpsPerSecond)} |`);
+    }
+    const c = s.costRatioLargestToSmallest;
+    lines.push('', `Cost at the largest over the smallest queue: ${c.byMeanLatency}x by mean latency, ${c.byThroughput}x by throughput, ${c.byCpuPerOp}x by CPU per poll (goal <= 1.5: ${verdict(Math.max(c.byMeanLatency, c.byThroughput) <= 1.5)}).`, '');
+  }
+  if (r.contention) {
+    lines.push('## 3. Seat contention (hold handler in-process, DynamoDB Local)', '');
+    lines.push('| race | users | seats asked for | winners | losers answered | 5xx | timeouts | loser p50 / p99 ms | DynamoDB ops/s | cancelled items by reason | audit |', '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- | --- |');
+    for (const [name, c] of Object.entries(r.contention as Record<string, any>)) {
+      lines.push(
+        `| ${name} | ${c.users} | ${c.seatsAskedFor} | ${c.winners} | ${Object.entries(c.losersAnswered).map(([k, v]) => `${k}: ${v}`).join(', ')} | ${c.serverErrors} | ${c.timeoutsOrTransportErrors} | ${fmt(c.loserLatencyMs.p50, 1)} / ${fmt(c.loserLatencyMs.p99, 1)} | ${fmt(c.dynamoOpsPerSecond)} | ${Object.entries(c.transactionItemsCancelledByReason).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'} | ${c.auditProblems.length === 0 ? 'clean' : `**${c.auditProblems.length} problems**`} |`,
+      );
+    }
+    lines.push('', 'Winners must equal the seats asked for; every loser must be a 409.', '');
+  }
+  if (r.http) {
+    const h = r.http;
+    lines.push(`## 4. Over HTTP through serverless-offline (in-process mode, autocannon, ${h.connections} connections)`, '');
+    lines.push('| endpoint | req/s | p50 / p99 ms | non-2xx | errors |', '| --- | ---: | ---: | ---: | ---: |');
+    lines.push(`| GET /v1/health (no-op baseline) | ${fmt(h.noop.requestsPerSecond)} | ${h.noop.latencyMs.p50} / ${h.noop.latencyMs.p99} | ${h.noop.non2xx} | ${h.noop.errors} |`);
+    lines.push(`| GET /v1/queue/status | ${fmt(h.status.requestsPerSecond)} | ${h.status.latencyMs.p50} / ${h.status.latencyMs.p99} | ${h.status.non2xx} | ${h.status.errors} |`, '');
+    lines.push(`Status / no-op = **${h.statusToNoopRatio}** (goal >= 0.6: ${verdict(h.statusToNoopRatio >= 0.6)}).`, '');
+  }
+  if (r.simulation) {
+    const s = r.simulation;
+    const o = s.options;
+    lines.push(`## 5. Ticket opening simulation over HTTP (${fmt(o.users)} users arriving within ${o.arrivalSeconds} s)`, '');
+    lines.push(`Settings: max active ${o.maxActive}, ${o.admissionsPerSecond} admissions/s, session ${o.activeSessionSeconds} s, hold ${o.holdSeconds} s, abandonment ${o.abandonAfterSeconds} s, ${o.dates} dates x ${o.seatsPerDate} seats. Run took ${s.seconds} s.`, '');
+    lines.push('| check | result |', '| --- | --- |');
+    lines.push(`| oversells | ${s.oversells} ${verdict(s.oversells === 0)} |`);
+    lines.push(`| money conserved (charged = balances + payments) | ${s.money.conserved ? 'yes' : '**no**'} (charged ${fmt(s.money.chargedByClients)}, balances ${fmt(s.money.balancesNow)}, paid ${fmt(s.money.paidForSeats)}) |`);
+    lines.push(`| audit of seats, reservations, payments, ledgers | ${s.auditProblems.length === 0 ? 'clean' : `**${s.auditProblems.length} problems**`} |`);
+    lines.push(`| FIFO violations (admission order vs entry order) | ${s.fifoViolations} of ${fmt(s.admissions)} admissions |`);
+    lines.push(`| largest live active set | ${s.largestLiveActiveSet} (max ${s.maxActive}) ${verdict(s.largestLiveActiveSet <= s.maxActive)} |`);
+    lines.push(`| freed slot empty while people wait, p50 / p99 / max ms | ${fmt(s.freedSlotEmptyMs.p50)} / ${fmt(s.freedSlotEmptyMs.p99)} / ${fmt(s.freedSlotEmptyMs.max)} over ${s.freedSlotEmptyMs.count} gaps (goal p99 < 250: ${verdict(!(s.freedSlotEmptyMs.p99 >= 250))}; sampled every 10 ms) |`);
+    lines.push(`| wait until admission, p50 / p90 / p99 / max s | ${fmt(s.waitSeconds.p50, 1)} / ${fmt(s.waitSeconds.p90, 1)} / ${fmt(s.waitSeconds.p99, 1)} / ${fmt(s.waitSeconds.max, 1)} |`);
+    lines.push(`| ETA error (actual - told) for waits >= 5 s: abs p50 / p90 s, median signed s, relative p50 / p90 | ${fmt(s.etaErrorSeconds.p50, 1)} / ${fmt(s.etaErrorSeconds.p90, 1)}, ${s.etaErrorSeconds.medianSigned}, ${s.etaRelativeError.p50} / ${s.etaRelativeError.p90} |`);
+    lines.push(`| seats | ${Object.entries(s.seats).map(([k, v]) => `${k} ${v}`).join(', ')} |`);
+    lines.push(`| user outcomes | ${Object.entries(s.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')} |`, '');
+    lines.push('| endpoint | req/s | p50 / p99 ms | non-2xx |', '| --- | ---: | ---: | --- |');
+    for (const [k, v] of Object.entries(s.requestsPerSecondByEndpoint as Record<string, number>)) {
+      const l = s.latencyMsByEndpoint[k];
+      lines.push(`| ${k} | ${v} | ${fmt(l.p50, 1)} / ${fmt(l.p99, 1)} | ${Object.entries(s.non2xxByEndpoint[k] ?? {}).map(([c, n]) => `${c}: ${n}`).join(', ')} |`);
+    }
+    lines.push('', '![waiting and active](queue-over-time.svg)', '', '![admissions per second](admissions-per-second.svg)', '', '![ETA vs wait](eta-vs-wait.svg)', '', '![latency by endpoint](latency-by-endpoint.svg)', '');
+  }
+  if (r.queueScale) lines.push('![status cost by queue length](status-cost-by-queue-length.svg)', '');
+  if (r.notes?.length) lines.push('## What bounds these figures', '', ...r.notes.map((n: string) => `- ${n}`), '');
+  return lines.join('\n');
+}
+
+export async function writeResults(dir: string, results: any): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'results.json'), JSON.stringify(results, null, 2));
+  writeFileSync(join(dir, 'report.md'), markdown(results));
+  for (const [name, content] of Object.entries(await charts(results))) writeFileSync(join(dir, name), content);
+}

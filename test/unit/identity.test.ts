@@ -1,0 +1,29 @@
+import { SignJWT } from 'jose';
+import { authenticate } from '../../lib/auth/identity';
+import { mintToken } from '../support/tokens';
+
+const sign = (secret: string, sub: string, exp: number | string = '1h') =>
+  new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+
+describe('authenticate', () => {
+  it('accepts a valid token and returns its subject and role', async () => {
+    expect(await authenticate(`Bearer ${await mintToken('ann')}`)).toEqual({ userId: 'ann', admin: false });
+    expect(await authenticate(`Bearer ${await mintToken('boss', true)}`)).toEqual({ userId: 'boss', admin: true });
+  });
+
+  it('rejects a token signed with another key even after a good token of the same user was verified', async () => {
+    await authenticate(`Bearer ${await mintToken('carl')}`);
+    await expect(authenticate(`Bearer ${await sign('not-the-secret-not-the-secret!!!', 'carl')}`)).rejects.toMatchObject({ status: 401, code: 'INVALID_TOKEN' });
+  });
+
+  it('rejects expired, malformed and missing tokens', async () => {
+    await expect(authenticate(`Bearer ${await sign(process.env.JWT_SECRET!, 'dan', Math.floor(Date.now() / 1000) - 60)}`)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    await expect(authenticate('Bearer abc.def.ghi')).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+    await expect(authenticate(undefined)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(authenticate('Basic Zm9vOmJhcg==')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('rejects a subject that is not a usable user id', async () => {
+    await expect(authenticate(`Bearer ${await sign(process.env.JWT_SECRET!, 'has space')}`)).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+  });
+});
