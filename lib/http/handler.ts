@@ -1,13 +1,12 @@
 /**
  * The one middy stack of every HTTP handler: structured logs with the request id,
- * metrics, security headers, header normalisation, JSON body parsing, authentication,
+ * metrics, security headers, JSON body parsing, authentication,
  * zod validation of body / path / query (unknown fields rejected), the optional queue
  * gate, and the mapping of every error to `{"error": {...}}` in one place.
  *
  * A handler file is: schemas, `export const handler = httpHandler(spec, async (input) => ...)`.
  */
 import middy from '@middy/core';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -109,7 +108,8 @@ export function httpHandler<B = undefined, P = undefined, Q = undefined, H = Raw
         request.response = respond({ status: reply.status, body: reply.body, headers: reply.headers });
       },
     })
-    .use(httpHeaderNormalizer())
+    // No header normaliser: API Gateway HTTP APIs (payload 2.0) and serverless-offline
+    // already deliver lower-cased header names.
     // Authentication runs before the body is even parsed: an anonymous caller learns
     // nothing about validation rules.
     .use({

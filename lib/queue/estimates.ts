@@ -6,7 +6,7 @@
 export interface WaitInputs {
   /** 1-based place in the queue. */
   position: number;
-  /** Admissions per second measured over the last minute or so (exponential average). */
+  /** Active slots freed per second lately (exponential average over ~30 s, see scripts.ts). */
   measuredRatePerSecond: number;
   maxActive: number;
   activeSessionSeconds: number;
@@ -15,14 +15,15 @@ export interface WaitInputs {
 
 /**
  * Seconds until admission, or null when nobody is being admitted (queue paused).
- * Uses the measured admission rate; when that is lower than what the settings guarantee
- * over time (every active session ends within activeSessionSeconds, so at least
- * maxActive / activeSessionSeconds slots free per second, never more than the admission
- * budget), the guaranteed rate is used, so a quiet minute does not inflate the ETA.
+ * Uses the measured rate at which slots free up (with people waiting, each freed slot
+ * admits the next); when that is lower than what the settings guarantee over time
+ * (every active session ends within activeSessionSeconds, so at least maxActive /
+ * activeSessionSeconds slots free per second), the guaranteed rate is used. Never more
+ * than the admission budget.
  */
 export function estimateWait(i: WaitInputs): number | null {
-  const guaranteed = i.activeSessionSeconds > 0 ? Math.min(i.admissionsPerSecond, i.maxActive / i.activeSessionSeconds) : 0;
-  const rate = Math.max(i.measuredRatePerSecond, guaranteed);
+  const guaranteed = i.activeSessionSeconds > 0 ? i.maxActive / i.activeSessionSeconds : 0;
+  const rate = Math.min(i.admissionsPerSecond, Math.max(i.measuredRatePerSecond, guaranteed));
   if (!(rate > 0)) return null;
   return Math.ceil(i.position / rate);
 }

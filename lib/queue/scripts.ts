@@ -13,7 +13,8 @@
  *   KEYS[7]  ended     HASH    tokenId -> "reason|endedMs|userId" (recently ended, reported EXPIRED)
  *   KEYS[8]  endedAt   ZSET    tokenId -> ended, ms            (to forget ended tokens)
  *   KEYS[9]  meta      HASH    settings (maxActive, admitPerSec, activeMs, abandonMs),
- *                              the admission window (winSec, winCount) and rate (ewma, ewmaAt),
+ *                              the admission window (winSec, winCount), the slot-release rate
+ *                              (relEwma, relAt, relStart),
  *                              admittedTotal
  *   KEYS[10] admissions STREAM  one entry per admission (seq, tokenId), capped; the audit
  *                              trail for FIFO checks and "admitted in the last minute"
@@ -32,7 +33,7 @@ const PRELUDE = String.raw`
 local K_SEQ, K_WAIT, K_SEEN, K_ACTIVE, K_TOKENS, K_USERS, K_ENDED, K_ENDED_AT, K_META, K_ADMISSIONS =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 
-local RATE_TAU_MS = 60000       -- time constant of the admission-rate average used for ETAs
+local RATE_TAU_MS = 30000       -- time constant of the slot-release rate average used for ETAs
 local ADMISSION_LOG_LEN = 100000 -- admissions kept in the audit stream
 local PRUNE_BATCH = 1000        -- tokens ended per script run at most (bounds script time)
 
@@ -58,6 +59,29 @@ local function parse_record(rec)
   return tonumber(seq), tonumber(entered), user, tonumber(admitted)
 end
 
+-- The rate at which active slots free up (users leaving, paying, sessions ending), per
+-- second, exponentially averaged over RATE_TAU_MS; with a waiting queue every freed slot
+-- admits the next user, so this is the queue's throughput. Counting releases rather
+-- than admissions keeps the burst that fills the empty active set at the opening out of
+-- the estimate. Bias-corrected for the first RATE_TAU_MS after the first release.
+local function decayed_releases(now)
+  local e = redis.call('HMGET', K_META, 'relEwma', 'relAt', 'relStart')
+  local rate, at, start = tonumber(e[1]), tonumber(e[2]), tonumber(e[3])
+  if not rate or not at or not start then return 0, nil end
+  return rate * math.exp(-(now - at) / RATE_TAU_MS), start
+end
+
+local function current_rate(now)
+  local rate, start = decayed_releases(now)
+  if not start then return 0 end
+  return rate / (1 - math.exp(-math.max(now - start, 1000) / RATE_TAU_MS))
+end
+
+local function record_release(now)
+  local rate, start = decayed_releases(now)
+  redis.call('HSET', K_META, 'relEwma', tostring(rate + 1000 / RATE_TAU_MS), 'relAt', now, 'relStart', start or now)
+end
+
 local function end_token(token, reason, now)
   local rec = redis.call('HGET', K_TOKENS, token)
   if not rec then return false end
@@ -66,25 +90,12 @@ local function end_token(token, reason, now)
   if redis.call('HGET', K_USERS, user) == token then redis.call('HDEL', K_USERS, user) end
   redis.call('ZREM', K_WAIT, token)
   redis.call('ZREM', K_SEEN, token)
-  redis.call('ZREM', K_ACTIVE, token)
+  if redis.call('ZREM', K_ACTIVE, token) == 1 then record_release(now) end
   redis.call('HSET', K_ENDED, token, reason .. '|' .. now .. '|' .. user)
   redis.call('ZADD', K_ENDED_AT, now, token)
   return true
 end
 
--- Admissions per second, exponentially averaged over RATE_TAU_MS (read side).
-local function current_rate(now)
-  local e = redis.call('HMGET', K_META, 'ewma', 'ewmaAt')
-  local rate, at = tonumber(e[1]), tonumber(e[2])
-  if not rate or not at then return 0 end
-  return rate * math.exp(-(now - at) / RATE_TAU_MS)
-end
-
-local function record_admissions(now, n)
-  local rate = current_rate(now) + n * 1000 / RATE_TAU_MS
-  redis.call('HSET', K_META, 'ewma', tostring(rate), 'ewmaAt', now)
-  redis.call('HINCRBY', K_META, 'admittedTotal', n)
-end
 
 -- Ends expired sessions, then admits the head of the queue into the free slots,
 -- at most admitPerSec per wall-clock second. The active set can only grow here,
@@ -129,7 +140,7 @@ local function admit(now, s)
   end
   if count == 0 then return 0 end
   redis.call('HSET', K_META, 'winSec', sec, 'winCount', used + count)
-  record_admissions(now, count)
+  redis.call('HINCRBY', K_META, 'admittedTotal', count)
   return count
 end
 

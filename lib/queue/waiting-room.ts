@@ -32,6 +32,8 @@ export interface QueueFigures {
   admittedLastMinute: number;
   admittedTotal: number;
   admissionRatePerSecond: number;
+  /** Active slots freed per second lately (leaves, payments, expiries): the queue's throughput. */
+  slotReleaseRatePerSecond: number;
   ticketsIssued: number;
   settings: QueueSettings;
 }
@@ -149,7 +151,8 @@ export class WaitingRoom {
       active: r[1]!,
       admittedLastMinute: r[2]!,
       admittedTotal: r[3]!,
-      admissionRatePerSecond: Math.round(r[4]!) / 1000,
+      admissionRatePerSecond: Math.round((r[2]! / 60) * 1000) / 1000,
+      slotReleaseRatePerSecond: Math.round(r[4]!) / 1000,
       ticketsIssued: r[9]!,
       settings: {
         maxActive: r[5]!,

@@ -181,7 +181,8 @@ export function markdown(r: any): string {
     lines.push(`| largest live active set | ${s.largestLiveActiveSet} (max ${s.maxActive}) ${verdict(s.largestLiveActiveSet <= s.maxActive)} |`);
     lines.push(`| freed slot empty while people wait, p50 / p99 / max ms | ${fmt(s.freedSlotEmptyMs.p50)} / ${fmt(s.freedSlotEmptyMs.p99)} / ${fmt(s.freedSlotEmptyMs.max)} over ${s.freedSlotEmptyMs.count} gaps (goal p99 < 250: ${verdict(!(s.freedSlotEmptyMs.p99 >= 250))}; sampled every 10 ms) |`);
     lines.push(`| wait until admission, p50 / p90 / p99 / max s | ${fmt(s.waitSeconds.p50, 1)} / ${fmt(s.waitSeconds.p90, 1)} / ${fmt(s.waitSeconds.p99, 1)} / ${fmt(s.waitSeconds.max, 1)} |`);
-    lines.push(`| ETA error (actual - told) for waits >= 5 s: abs p50 / p90 s, median signed s, relative p50 / p90 | ${fmt(s.etaErrorSeconds.p50, 1)} / ${fmt(s.etaErrorSeconds.p90, 1)}, ${s.etaErrorSeconds.medianSigned}, ${s.etaRelativeError.p50} / ${s.etaRelativeError.p90} |`);
+    lines.push(`| ETA told at entry vs actual wait (waits >= 5 s): abs error p50 / p90 s, median signed (actual - told) s, relative error p50 / p90 | ${fmt(s.etaErrorSeconds.p50, 1)} / ${fmt(s.etaErrorSeconds.p90, 1)}, ${s.etaErrorSeconds.medianSigned}, ${s.etaRelativeError.p50} / ${s.etaRelativeError.p90} |`);
+    lines.push(`| ETA told halfway through the wait vs the wait that remained: relative error p50 / p90, median signed s | ${s.etaRelativeErrorHalfway.p50} / ${s.etaRelativeErrorHalfway.p90}, ${s.etaRelativeErrorHalfway.medianSignedSeconds} |`);
     lines.push(`| seats | ${Object.entries(s.seats).map(([k, v]) => `${k} ${v}`).join(', ')} |`);
     lines.push(`| user outcomes | ${Object.entries(s.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')} |`, '');
     lines.push('| endpoint | req/s | p50 / p99 ms | non-2xx |', '| --- | ---: | ---: | --- |');

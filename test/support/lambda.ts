@@ -63,7 +63,7 @@ export function httpEvent(call: HttpCall): APIGatewayProxyEventV2 {
 
 type HttpLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
-export async function invokeHttp(handler: unknown, call: HttpCall) {
-  const res = await (handler as HttpLambda)(httpEvent(call), lambdaContext());
+export async function invokeHttp(handler: unknown, call: HttpCall, timeoutMs = 10_000) {
+  const res = await (handler as HttpLambda)(httpEvent(call), lambdaContext('test', timeoutMs));
   return { status: res.statusCode ?? 0, body: res.body ? JSON.parse(res.body) : undefined, headers: res.headers ?? {} };
 }

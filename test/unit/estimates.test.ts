@@ -4,7 +4,7 @@ const base = { position: 100, measuredRatePerSecond: 0, maxActive: 100, activeSe
 const mid = () => 0.5; // no jitter
 
 describe('estimateWait', () => {
-  it('uses the measured admission rate', () => {
+  it('uses the measured rate at which slots free up', () => {
     expect(estimateWait({ ...base, measuredRatePerSecond: 10 })).toBe(10);
   });
   it('falls back to the rate the settings guarantee when little was admitted lately', () => {

@@ -55,11 +55,14 @@ async function race(ctx: BenchContext, label: string, o: { users: number; dates:
       const { date, seat } = o.pick(i);
       const s = performance.now();
       try {
-        const res = await ctx.invoke(ctx.handlers.hold, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${u.jwt}`, 'x-queue-token': u.token },
-          body: { concertId, date: dates[date], seatNo: seat },
-        });
+        // All racers are in flight at once in this one process (on Lambda each would have
+        // its own container), so each gets a generous time budget: queueing here is the
+        // emulator's, and the loser latency below shows it.
+        const res = await ctx.invoke(
+          ctx.handlers.hold,
+          { method: 'POST', headers: { authorization: `Bearer ${u.jwt}`, 'x-queue-token': u.token }, body: { concertId, date: dates[date], seatNo: seat } },
+          120_000,
+        );
         return { status: res.status, code: res.body?.error?.code as string | undefined, ms: performance.now() - s, seat: `${date}/${seat}` };
       } catch (err) {
         return { status: 0, code: String(err), ms: performance.now() - s, seat: `${date}/${seat}` };

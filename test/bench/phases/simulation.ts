@@ -52,6 +52,8 @@ interface UserRecord {
   token?: string;
   enteredAtMs?: number;
   etaAtEntry?: number | null;
+  /** Every ETA told while waiting: [client time ms, etaSeconds]. */
+  etas: [number, number | null][];
   admittedSeenAtMs?: number;
   outcome: string;
   charged: number;
@@ -113,7 +115,7 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
     }
   })();
 
-  const records: UserRecord[] = Array.from({ length: o.users }, (_, i) => ({ userId: `sim-${i}`, outcome: 'PENDING', charged: 0 }));
+  const records: UserRecord[] = Array.from({ length: o.users }, (_, i) => ({ userId: `sim-${i}`, outcome: 'PENDING', charged: 0, etas: [] }));
   const started = Date.now();
   const deadline = started + o.maxSeconds * 1000;
   let finished = 0;
@@ -127,6 +129,7 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
     r.token = entered.body.token;
     r.enteredAtMs = Date.now();
     r.etaAtEntry = entered.body.etaSeconds;
+    r.etas.push([r.enteredAtMs, entered.body.etaSeconds]);
     const queueToken = r.token!;
     const giveUpAt = chance(0.03) ? Date.now() + Math.random() * 60_000 : Infinity;
 
@@ -138,6 +141,7 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
       const res = await call('GET /v1/queue/status', 'GET', '/v1/queue/status', { token, queueToken });
       if (res.status !== 200) return void (r.outcome = `STATUS_${res.status}`);
       status = res.body;
+      if (status.status === 'WAITING') r.etas.push([Date.now(), status.etaSeconds]);
     }
     if (status.status !== 'ACTIVE') return void (r.outcome = `EXPIRED_${status.reason}`);
     r.admittedSeenAtMs = Date.now();
@@ -214,13 +218,20 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
   let fifoViolations = 0;
   for (let i = 1; i < log.length; i++) if (log[i]!.seq < log[i - 1]!.seq) fifoViolations++;
 
-  const waits: { wait: number; eta: number | null }[] = [];
+  const waits: { wait: number; eta: number | null; midEta: number | null; midRemaining: number }[] = [];
   for (const a of log) {
     const r = byTokenId.get(a.tokenId);
-    if (r?.enteredAtMs) waits.push({ wait: Math.max(0, (a.t - r.enteredAtMs) / 1000), eta: r.etaAtEntry ?? null });
+    if (!r?.enteredAtMs) continue;
+    const wait = Math.max(0, (a.t - r.enteredAtMs) / 1000);
+    // The ETA told at the first poll past half the wait, against the wait that remained.
+    const mid = r.etas.find(([t]) => t >= r.enteredAtMs! + (wait * 1000) / 2) ?? r.etas[r.etas.length - 1]!;
+    waits.push({ wait, eta: r.etaAtEntry ?? null, midEta: mid[1], midRemaining: Math.max(0, (a.t - mid[0]) / 1000) });
   }
-  const etaErrors = waits.filter((w) => w.eta !== null && w.wait >= 5).map((w) => w.wait - (w.eta as number));
-  const etaRelErrors = waits.filter((w) => w.eta !== null && w.wait >= 5).map((w) => Math.abs(w.wait - (w.eta as number)) / w.wait);
+  const judged = waits.filter((w) => w.eta !== null && w.wait >= 5);
+  const etaErrors = judged.map((w) => w.wait - (w.eta as number));
+  const etaRelErrors = judged.map((w) => Math.abs(w.wait - (w.eta as number)) / w.wait);
+  const midJudged = waits.filter((w) => w.midEta !== null && w.midRemaining >= 5);
+  const midRelErrors = midJudged.map((w) => Math.abs(w.midRemaining - (w.midEta as number)) / w.midRemaining);
 
   // Freed slots left empty while people wait: stretches of samples with live < max and waiting > 0.
   const gaps: number[] = [];
@@ -264,6 +275,11 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
     waitSeconds: summarize(waits.map((w) => w.wait)),
     etaErrorSeconds: { ...summarize(etaErrors.map(Math.abs)), medianSigned: round(percentile([...etaErrors].sort((a, b) => a - b), 50), 2) },
     etaRelativeError: { p50: round(percentile([...etaRelErrors].sort((a, b) => a - b), 50), 3), p90: round(percentile([...etaRelErrors].sort((a, b) => a - b), 90), 3) },
+    etaRelativeErrorHalfway: {
+      p50: round(percentile([...midRelErrors].sort((a, b) => a - b), 50), 3),
+      p90: round(percentile([...midRelErrors].sort((a, b) => a - b), 90), 3),
+      medianSignedSeconds: round(percentile(midJudged.map((w) => w.midRemaining - (w.midEta as number)).sort((a, b) => a - b), 50), 2),
+    },
     requestsPerSecondByEndpoint: Object.fromEntries(Object.entries(calls).map(([k, c]) => [k, round(c.n / seconds, 1)])),
     latencyMsByEndpoint: Object.fromEntries(Object.entries(calls).map(([k, c]) => [k, summarize(c.ms)])),
     non2xxByEndpoint: Object.fromEntries(Object.entries(calls).filter(([, c]) => Object.keys(c.non2xx).length).map(([k, c]) => [k, c.non2xx])),
