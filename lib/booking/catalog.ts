@@ -7,9 +7,9 @@
  * date never change after creation, so a cached copy is never wrong about them.
  */
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { ddb, tables } from '../clients/dynamodb';
+import { ddb, scanAll, tables } from '../clients/dynamodb';
 import { config } from '../config';
 import { ConflictError, NotFoundError, BadRequestError } from '../errors';
 import { logger } from '../observability';
@@ -170,21 +170,14 @@ export async function requireShow(concertId: string, date: string): Promise<Show
 /** Every concert on sale, with its dates (cached for a few seconds). */
 export async function listConcerts(): Promise<Concert[]> {
   if (listCache && Date.now() - listCache.at < CATALOG_CACHE_MS) return listCache.value;
-  const concerts: Concert[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ddb.send(
-      new ScanCommand({
-        TableName: tables.concerts,
-        FilterExpression: '#status = :onSale',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':onSale': 'ON_SALE' },
-        ExclusiveStartKey,
-      }),
-    );
-    concerts.push(...(page.Items ?? []).map(toConcert));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  const concerts = (
+    await scanAll({
+      TableName: tables.concerts,
+      FilterExpression: '#status = :onSale',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':onSale': 'ON_SALE' },
+    })
+  ).map(toConcert);
   concerts.sort((a, b) => a.concertId.localeCompare(b.concertId));
   listCache = { at: Date.now(), value: concerts };
   return concerts;

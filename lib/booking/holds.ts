@@ -15,8 +15,8 @@
  * one arriving after payment, changes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, tables } from '../clients/dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, queryAll, tables } from '../clients/dynamodb';
 import { backoffMs, failed, sleep, transact, type TransactItem } from '../clients/transactions';
 import { config } from '../config';
 import { ConflictError, NotFoundError } from '../errors';
@@ -245,16 +245,21 @@ function endReservationItems(r: ReservationItem, outcome: 'EXPIRED' | 'CANCELLED
         ExpressionAttributeValues: { ':outcome': outcome, ':held': 'HELD', ':at': new Date(now).toISOString() },
       },
     },
-    {
-      Update: {
-        TableName: tables.accounts,
-        Key: holdGuardKey(r.userId, r.concertId),
-        UpdateExpression: 'REMOVE holds.#rid ADD version :one',
-        ExpressionAttributeNames: { '#rid': r.reservationId },
-        ExpressionAttributeValues: { ':one': 1 },
-      },
-    },
+    holdGuardReleaseItem(r),
   ];
+}
+
+/** The transaction item that stops a reservation counting against its holder's limit. */
+export function holdGuardReleaseItem(r: Pick<ReservationItem, 'userId' | 'concertId' | 'reservationId'>): TransactItem {
+  return {
+    Update: {
+      TableName: tables.accounts,
+      Key: holdGuardKey(r.userId, r.concertId),
+      UpdateExpression: 'REMOVE holds.#rid ADD version :one',
+      ExpressionAttributeNames: { '#rid': r.reservationId },
+      ExpressionAttributeValues: { ':one': 1 },
+    },
+  };
 }
 
 export type ReleaseOutcome =
@@ -315,24 +320,17 @@ export async function sweepExpiredHolds(now = Date.now(), graceMs = 0): Promise<
   let released = 0;
   let checked = 0;
   for (let shard = 0; shard < HELD_SHARDS; shard++) {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await ddb.send(
-        new QueryCommand({
-          TableName: tables.seats,
-          IndexName: 'heldByExpiry',
-          KeyConditionExpression: 'heldShard = :shard AND holdExpiresAt <= :cutoff',
-          ExpressionAttributeValues: { ':shard': `HELD#${shard}`, ':cutoff': now - graceMs },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const seat of page.Items ?? []) {
-        checked++;
-        const outcome = await releaseExpiredHold(String(seat.reservationId), now);
-        if (outcome.outcome === 'RELEASED') released++;
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const overdue = await queryAll({
+      TableName: tables.seats,
+      IndexName: 'heldByExpiry',
+      KeyConditionExpression: 'heldShard = :shard AND holdExpiresAt <= :cutoff',
+      ExpressionAttributeValues: { ':shard': `HELD#${shard}`, ':cutoff': now - graceMs },
+    });
+    for (const seat of overdue) {
+      checked++;
+      const outcome = await releaseExpiredHold(String(seat.reservationId), now);
+      if (outcome.outcome === 'RELEASED') released++;
+    }
   }
   if (released > 0) logger.warn('hold.sweep_released', { released, checked });
   return { released, checked };

@@ -2,8 +2,7 @@
  * Reading dates and seats. A seat whose hold has expired reads as AVAILABLE at once,
  * before its release message is processed (see isFree in holds.ts).
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, tables } from '../clients/dynamodb';
+import { queryAll, tables } from '../clients/dynamodb';
 import { requireConcertOnSale, requireShow } from './catalog';
 import { isFree } from './holds';
 import { showId } from './keys';
@@ -16,24 +15,14 @@ export interface SeatView {
   price: number;
 }
 
-async function querySeats(id: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ddb.send(
-      new QueryCommand({
-        TableName: tables.seats,
-        KeyConditionExpression: 'showId = :id',
-        ProjectionExpression: 'seatNo, #status, price, holdExpiresAt',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':id': id },
-        ExclusiveStartKey,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
+function querySeats(id: string) {
+  return queryAll({
+    TableName: tables.seats,
+    KeyConditionExpression: 'showId = :id',
+    ProjectionExpression: 'seatNo, #status, price, holdExpiresAt',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':id': id },
+  });
 }
 
 function seatView(item: Record<string, unknown>, now: number): SeatView {

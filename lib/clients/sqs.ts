@@ -1,32 +1,10 @@
 /** The one SQS client of a Lambda container, and the hold-release queue's URL. */
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { config } from '../config';
-import { toDependencyError } from './dependency-errors';
+import { awsClientConfig, mapOutages } from './aws';
 
-const localCredentials =
-  config.SQS_ENDPOINT && !process.env.AWS_ACCESS_KEY_ID ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined;
-
-export const sqs = new SQSClient({
-  region: config.AWS_REGION,
-  endpoint: config.SQS_ENDPOINT,
-  credentials: localCredentials,
-  maxAttempts: 3,
-  requestHandler: {
-    connectionTimeout: config.DEPENDENCY_TIMEOUT_MS,
-    requestTimeout: config.DEPENDENCY_TIMEOUT_MS,
-  },
-});
-
-sqs.middlewareStack.add(
-  (next) => async (args) => {
-    try {
-      return await next(args);
-    } catch (err) {
-      throw toDependencyError('sqs', err);
-    }
-  },
-  { step: 'initialize', name: 'dependencyErrors' },
-);
+export const sqs = new SQSClient(awsClientConfig(config.SQS_ENDPOINT));
+mapOutages(sqs, 'sqs');
 
 let holdReleaseQueueUrl: Promise<string> | undefined;
 

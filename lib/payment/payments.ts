@@ -13,15 +13,14 @@
  * of them wins.
  */
 import { randomUUID } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { tables, ddb } from '../clients/dynamodb';
+import { tables, userPage } from '../clients/dynamodb';
 import { failed, transact, type TransactResult } from '../clients/transactions';
 import { ConflictError, PaymentRequiredError } from '../errors';
 import { findReplay, recordItem, requestHash } from '../idempotency/records';
 import { count, logger } from '../observability';
-import { getOwnReservation, type ReservationItem } from '../booking/holds';
-import { holdGuardKey, seatKey } from '../booking/keys';
-import { balanceChangeItems, changeWallet, decodeCursor, encodeCursor } from '../wallet/wallet';
+import { getOwnReservation, holdGuardReleaseItem, type ReservationItem } from '../booking/holds';
+import { seatKey } from '../booking/keys';
+import { balanceChangeItems, changeWallet } from '../wallet/wallet';
 
 export interface PaymentResult {
   paymentId: string;
@@ -138,15 +137,7 @@ export async function pay(req: PayRequest): Promise<{ payment: PaymentResult; re
           ConditionExpression: 'attribute_not_exists(sk)',
         },
       },
-      {
-        Update: {
-          TableName: tables.accounts,
-          Key: holdGuardKey(req.userId, r.concertId),
-          UpdateExpression: 'REMOVE holds.#rid ADD version :one',
-          ExpressionAttributeNames: { '#rid': r.reservationId },
-          ExpressionAttributeValues: { ':one': 1 },
-        },
-      },
+      holdGuardReleaseItem(r),
       recordItem(req.userId, 'payment', req.idempotencyKey, hash, payment, now),
     );
 
@@ -170,18 +161,7 @@ export async function pay(req: PayRequest): Promise<{ payment: PaymentResult; re
 }
 
 export async function listPayments(userId: string, limit: number, cursor?: string) {
-  const start = cursor ? decodeCursor(cursor, 'PAYMENT#') : undefined;
-  const page = await ddb.send(
-    new QueryCommand({
-      TableName: tables.accounts,
-      KeyConditionExpression: 'userId = :u AND begins_with(sk, :p)',
-      ExpressionAttributeValues: { ':u': userId, ':p': 'PAYMENT#' },
-      ScanIndexForward: false,
-      Limit: limit,
-      ExclusiveStartKey: start ? { userId, sk: start } : undefined,
-    }),
-  );
-  const payments = (page.Items ?? []).map(({ userId: _u, sk: _sk, ...p }) => p as PaymentResult);
-  return { payments, nextCursor: page.LastEvaluatedKey ? encodeCursor(String(page.LastEvaluatedKey.sk)) : null };
+  const { items, nextCursor } = await userPage(userId, 'PAYMENT#', limit, cursor);
+  const payments = items.map(({ userId: _u, sk: _sk, ...p }) => p as PaymentResult);
+  return { payments, nextCursor };
 }
-

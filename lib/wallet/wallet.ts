@@ -11,8 +11,8 @@
  * CHARGE amounts - sum of USE amounts = balanceAfter of the last entry.
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, tables } from '../clients/dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, tables, userPage } from '../clients/dynamodb';
 import { backoffMs, failed, sleep, transact, type TransactItem } from '../clients/transactions';
 import { config } from '../config';
 import { BadRequestError, ConflictError, UnprocessableError } from '../errors';
@@ -159,28 +159,7 @@ export async function charge(userId: string, amount: number, idempotencyKey?: st
 }
 
 export async function history(userId: string, limit: number, cursor?: string) {
-  const start = cursor ? decodeCursor(cursor) : undefined;
-  const page = await ddb.send(
-    new QueryCommand({
-      TableName: tables.accounts,
-      KeyConditionExpression: 'userId = :u AND begins_with(sk, :p)',
-      ExpressionAttributeValues: { ':u': userId, ':p': 'LEDGER#' },
-      ScanIndexForward: false,
-      Limit: limit,
-      ExclusiveStartKey: start ? { userId, sk: start } : undefined,
-    }),
-  );
-  const entries = (page.Items ?? []).map((i) => ({ type: i.type, amount: i.amount, balanceAfter: i.balanceAfter, at: i.at, ref: i.ref }) as LedgerEntry);
-  return { entries, nextCursor: page.LastEvaluatedKey ? encodeCursor(String(page.LastEvaluatedKey.sk)) : null };
-}
-
-export function encodeCursor(sk: string): string {
-  return Buffer.from(sk).toString('base64url');
-}
-
-/** A cursor is the sort key where the previous page stopped; it only ever reads the caller's own partition. */
-export function decodeCursor(cursor: string, prefix = 'LEDGER#'): string {
-  const sk = Buffer.from(cursor, 'base64url').toString();
-  if (!sk.startsWith(prefix) || sk.length > 200) throw new BadRequestError('INVALID_CURSOR', 'The cursor is not valid.');
-  return sk;
+  const { items, nextCursor } = await userPage(userId, 'LEDGER#', limit, cursor);
+  const entries = items.map((i) => ({ type: i.type, amount: i.amount, balanceAfter: i.balanceAfter, at: i.at, ref: i.ref }) as LedgerEntry);
+  return { entries, nextCursor };
 }

@@ -9,39 +9,11 @@
  *           ledger entry, the ledger has no gaps, every USE is a payment of the same
  *           amount and every payment is a USE.
  */
-import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, tables } from '../../lib/clients/dynamodb';
+import { queryAll, scanAll, tables } from '../../lib/clients/dynamodb';
 import { showId } from '../../lib/booking/keys';
 
-async function queryAll(input: ConstructorParameters<typeof QueryCommand>[0]) {
-  const items: Record<string, any>[] = [];
-  let ExclusiveStartKey: Record<string, any> | undefined;
-  do {
-    const page = await ddb.send(new QueryCommand({ ...input, ExclusiveStartKey, ConsistentRead: true }));
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
-}
-
-async function reservationsOf(concertId: string) {
-  const items: Record<string, any>[] = [];
-  let ExclusiveStartKey: Record<string, any> | undefined;
-  do {
-    const page = await ddb.send(
-      new ScanCommand({
-        TableName: tables.reservations,
-        FilterExpression: 'concertId = :c',
-        ExpressionAttributeValues: { ':c': concertId },
-        ExclusiveStartKey,
-        ConsistentRead: true,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
-}
+const reservationsOf = (concertId: string) =>
+  scanAll({ TableName: tables.reservations, FilterExpression: 'concertId = :c', ExpressionAttributeValues: { ':c': concertId }, ConsistentRead: true });
 
 export interface SeatAudit {
   problems: string[];
@@ -71,7 +43,7 @@ export async function auditSeats(concertId: string, dates: string[]): Promise<Se
   for (const [key, n] of confirmedPerSeat) if (n > 1) problems.push(`seat ${key} has ${n} confirmed reservations (sold twice)`);
 
   for (const date of dates) {
-    const items = await queryAll({ TableName: tables.seats, KeyConditionExpression: 'showId = :s', ExpressionAttributeValues: { ':s': showId(concertId, date) } });
+    const items = await queryAll({ TableName: tables.seats, KeyConditionExpression: 'showId = :s', ExpressionAttributeValues: { ':s': showId(concertId, date) }, ConsistentRead: true });
     for (const seat of items) {
       seats.total++;
       const where = `${date} seat ${seat.seatNo}`;
@@ -114,7 +86,7 @@ export interface WalletAudit {
 export async function auditWallets(userIds: string[]): Promise<WalletAudit> {
   const audit: WalletAudit = { problems: [], totalBalance: 0, totalCharged: 0, totalUsed: 0, payments: [] };
   for (const userId of new Set(userIds)) {
-    const items = await queryAll({ TableName: tables.accounts, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': userId } });
+    const items = await queryAll({ TableName: tables.accounts, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': userId }, ConsistentRead: true });
     const wallet = items.find((i) => i.sk === 'WALLET');
     const ledger = items.filter((i) => i.sk.startsWith('LEDGER#')).sort((a, b) => a.sk.localeCompare(b.sk));
     const payments = items.filter((i) => i.sk.startsWith('PAYMENT#'));
