@@ -11,12 +11,14 @@ export const requireActiveQueueToken = (token: string | undefined, userId: strin
 
 /**
  * A user who holds a seat keeps the active slot until the hold ends, so the session is
- * stretched to the hold's expiry (at most one hold length past the normal session end). The hold is already granted; if Redis fails here the
- * session keeps its original end, which is logged and counted, not an error.
+ * stretched to the hold's expiry (at most one hold length past the normal session end).
+ * The hold is already granted; if Redis fails here the session keeps its original end,
+ * which is logged and counted, not an error.
  */
-export async function keepSessionForHold(token: string, holdExpiresAt: number, holdMs: number): Promise<void> {
+export async function keepSessionForHold(token: string, hold: { createdAt: string; expiresAt: string }): Promise<void> {
+  const expiresAt = Date.parse(hold.expiresAt);
   try {
-    await waitingRoom.extend(token, holdExpiresAt, holdMs);
+    await waitingRoom.extend(token, expiresAt, expiresAt - Date.parse(hold.createdAt));
   } catch (err) {
     count('QueueExtendFailed');
     logger.error('queue.extend_failed', { error: err as Error });

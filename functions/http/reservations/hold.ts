@@ -1,4 +1,4 @@
-/** POST /v1/reservations {concertId, date, seatNo} (queue gate): hold a seat for HOLD_SECONDS. */
+/** POST /v1/reservations {concertId, date, seatNo} (queue gate): hold a seat (HOLD_SECONDS or the concert's holdSeconds). */
 import { z } from 'zod';
 import { holdSeat } from '../../../lib/booking/holds';
 import { ConcertId, ShowDate } from '../../../lib/booking/ids';
@@ -11,7 +11,7 @@ export const handler = httpHandler(
   { auth: 'user', body: Body, queueGate: { concertOf: (i) => i.body.concertId, gate: requireActiveQueueToken } },
   async ({ body, principal, queueToken }) => {
     const reservation = await holdSeat({ userId: principal.userId, ...body });
-    await keepSessionForHold(queueToken!, Date.parse(reservation.expiresAt), Date.parse(reservation.expiresAt) - Date.parse(reservation.createdAt));
+    await keepSessionForHold(queueToken!, reservation);
     return created(reservation);
   },
 );

@@ -86,14 +86,25 @@ export async function queueCost(ctx: BenchContext, o: { users: number; durationM
   enterBar.stop();
   const enterRoundTrips = round((ctx.counters.redisCommands - before) / enter.ops, 3);
 
-  const status = await statusLoad(ctx, tickets, '1. status (handler, in-process)', o.durationMs);
-  const raw = await rawStatusLoad(ctx, concertId, tickets, '1. status (bare ioredis, same script)', o.durationMs);
+  // Handler and baseline alternate in three rounds (A B A B A B) so a noisy neighbour
+  // hits both alike; the ratio is taken per round and its median reported.
+  const rounds: { status: Awaited<ReturnType<typeof statusLoad>>; raw: Awaited<ReturnType<typeof rawStatusLoad>> }[] = [];
+  for (let i = 1; i <= 3; i++) {
+    rounds.push({
+      status: await statusLoad(ctx, tickets, `1. status (handler) round ${i}/3`, o.durationMs),
+      raw: await rawStatusLoad(ctx, concertId, tickets, `1. status (bare ioredis) round ${i}/3`, o.durationMs),
+    });
+  }
+  const ratios = rounds.map((r) => r.status.opsPerSecond / r.raw.opsPerSecond).sort((a, b) => a - b);
+  const median = rounds.find((r) => r.status.opsPerSecond / r.raw.opsPerSecond === ratios[1])!;
+  const { status, raw } = median;
   return {
     concurrency: CONCURRENCY,
     enter: { ...enter, redisRoundTripsPerRequest: enterRoundTrips },
     status,
     rawStatus: raw,
-    handlerToRawRatio: round(status.opsPerSecond / raw.opsPerSecond, 3),
+    handlerToRawRatio: round(ratios[1]!, 3),
+    handlerToRawRatioPerRound: ratios.map((x) => round(x, 3)),
     goal: 'handler/raw >= 0.5 and one Redis round trip per poll',
   };
 }
