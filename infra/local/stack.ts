@@ -53,8 +53,6 @@ interface Services {
 }
 
 async function embeddedServices(log: (l: string) => void): Promise<Services> {
-  const missing = checkEmbeddedPrerequisites();
-  if (missing.length > 0) throw new Error(formatMissing(missing));
   const [redisPort, dynamoPort, sqsPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const [redis, dynamo, sqs] = await Promise.all([startRedis(redisPort), startDynamo(dynamoPort), startSqs(sqsPort, REGION)]);
   log(`redis-server on ${redisPort}, DynamoDB Local on ${dynamoPort}, SQS emulator on ${sqsPort}`);
@@ -90,6 +88,10 @@ async function localstackServices(log: (l: string) => void): Promise<Services> {
 
 export async function startStack(o: StackOptions): Promise<RunningStack> {
   const log = o.log ?? (() => undefined);
+  if (o.backend === 'embedded') {
+    const missing = checkEmbeddedPrerequisites();
+    if (missing.length > 0) throw new Error(formatMissing(missing));
+  }
   const jwtSecret = process.env.JWT_SECRET ?? randomBytes(32).toString('base64url');
   // `serverless print` (a few seconds) runs while the services start.
   const printed = printService(projectDir, o.stage);
