@@ -37,10 +37,14 @@ export function backoffMs(attempt: number, baseMs = 10, capMs = 200): number {
   return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
 }
 
-export async function transact(items: TransactItem[], clientRequestToken?: string): Promise<TransactResult> {
+/**
+ * Runs one TransactWriteItems. The SDK gives each call a ClientRequestToken and reuses
+ * it on its own retries, so a retried network call never applies a transaction twice.
+ */
+export async function transact(items: TransactItem[]): Promise<TransactResult> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await ddb.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: clientRequestToken }));
+      await ddb.send(new TransactWriteCommand({ TransactItems: items }));
       transactionStats.committed++;
       return { committed: true };
     } catch (err) {

@@ -135,6 +135,7 @@ describe('timing rules', () => {
     expect(await room.status(b!.token, b!.userId)).toMatchObject({ status: 'WAITING', position: 1 });
     expect(await room.status(d!.token, d!.userId)).toMatchObject({ status: 'WAITING', position: 2 });
     expect(await room.status(a!.token, a!.userId)).toMatchObject({ status: 'EXPIRED', reason: 'ABANDONED' });
+    expect(await room.status(c!.token, c!.userId)).toMatchObject({ status: 'EXPIRED', reason: 'ABANDONED' });
     // An abandoned user who comes back gets a new place at the back.
     const back = await room.enter(concertId, a!.userId);
     expect(back).toMatchObject({ created: true, position: 3 });
