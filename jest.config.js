@@ -10,7 +10,12 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.(ts|js|mjs)$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json', 'lua'],
+  transform: {
+    '^.+\\.(ts|js|mjs)$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+    // The queue's Lua scripts are imported as text (esbuild's text loader when deployed).
+    '^.+\\.lua$': '<rootDir>/test/support/text-transform.js',
+  },
   // ESM-only dependencies are compiled to CommonJS like our own code.
   transformIgnorePatterns: ['/node_modules/(?!(jose|@middy)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -1,7 +1,7 @@
 /**
- * Typed configuration, read from the environment once and validated at load time.
- * A missing or malformed variable fails the cold start with a message that names it,
- * instead of failing the first request that happens to need it.
+ * Typed configuration, read from the environment and validated when the container's
+ * app is composed (lib/app.ts). A missing or malformed variable fails the cold start
+ * with a message that names it, instead of failing the first request that needs it.
  */
 import { z } from 'zod';
 
@@ -71,7 +71,11 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema>;
 
-function load(env: NodeJS.ProcessEnv): Config {
+/**
+ * Reads and validates the configuration from `env`. The composition root (lib/app.ts)
+ * calls it once per container; tests and the benchmark call it with their own endpoints.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "not set" (serverless.yml passes '' for unset tunables).
   const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(set);
@@ -104,4 +108,3 @@ export function runningOnAws(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && env.IS_OFFLINE !== 'true';
 }
 
-export const config: Config = load(process.env);

@@ -2,13 +2,8 @@
  * Scheduled safety net (every minute): frees seats whose hold expired more than
  * SWEEP_GRACE_SECONDS ago but whose release message never came (send failed, lost).
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import { sweepExpiredHolds } from '../../lib/booking/holds';
-import { config } from '../../lib/config';
-import { flushMetrics, logger } from '../../lib/observability';
+import { jobHandler } from '../../lib/jobs/handler';
 
-export const handler = middy()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(flushMetrics())
-  .handler(async () => sweepExpiredHolds(Date.now(), config.SWEEP_GRACE_SECONDS * 1000));
+export const handler = jobHandler('sweepExpiredHolds', async (_event: unknown, { app }) =>
+  app.holds.sweepExpiredHolds(Date.now(), app.config.SWEEP_GRACE_SECONDS * 1000),
+);

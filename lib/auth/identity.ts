@@ -5,31 +5,15 @@
  * identity provider's JWKS (Cognito or any OIDC issuer). A user id never comes from a
  * request body or path.
  */
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { config, isLocalStage, runningOnAws } from '../config';
+import { isLocalStage, runningOnAws, type Config } from '../config';
 import { DependencyUnavailableError, ForbiddenError, UnauthorizedError } from '../errors';
-import { UserId } from '../booking/ids';
+import { UserId } from '../ids';
 
 export interface Principal {
   userId: string;
   admin: boolean;
-}
-
-const secret = config.JWT_SECRET ? new TextEncoder().encode(config.JWT_SECRET) : undefined;
-const jwks = config.JWT_JWKS_URL
-  ? createRemoteJWKSet(new URL(config.JWT_JWKS_URL), { timeoutDuration: config.DEPENDENCY_TIMEOUT_MS })
-  : undefined;
-
-const verifyOptions = {
-  issuer: config.JWT_ISSUER || undefined,
-  audience: config.JWT_AUDIENCE || undefined,
-  clockTolerance: 5,
-};
-
-async function verify(token: string): Promise<JWTPayload> {
-  if (jwks) return (await jwtVerify(token, jwks, { ...verifyOptions, algorithms: ['RS256', 'ES256'] })).payload;
-  return (await jwtVerify(token, secret!, { ...verifyOptions, algorithms: ['HS256'] })).payload;
 }
 
 /**
@@ -39,49 +23,67 @@ async function verify(token: string): Promise<JWTPayload> {
  * token's own expiry, nor VERIFIED_TOKEN_TTL_MS.
  */
 const VERIFIED_TOKEN_TTL_MS = 5 * 60_000;
-const verified = new LRUCache<string, Principal>({ max: 20_000, ttl: VERIFIED_TOKEN_TTL_MS, ttlAutopurge: false });
 
-export async function authenticate(authorization: string | undefined): Promise<Principal> {
-  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-  if (!match) throw new UnauthorizedError('UNAUTHENTICATED', 'Send Authorization: Bearer <token>.');
-  const token = match[1]!;
-  const known = verified.get(token);
-  if (known) return known;
-  let payload: JWTPayload;
-  try {
-    payload = await verify(token);
-  } catch (err) {
-    if (err instanceof joseErrors.JWTExpired) throw new UnauthorizedError('TOKEN_EXPIRED', 'The bearer token has expired.');
-    // A JWKS endpoint that does not answer (or answers nonsense) is an identity-provider
-    // outage, not a bad token; jose reports the latter as a bare JOSEError.
-    if (err instanceof joseErrors.JWKSTimeout || !(err instanceof joseErrors.JOSEError) || err.constructor === joseErrors.JOSEError) {
-      throw new DependencyUnavailableError('identity', err);
-    }
-    throw new UnauthorizedError('INVALID_TOKEN', 'The bearer token is not valid.');
+export class Identity {
+  private readonly secret: Uint8Array | undefined;
+  private readonly jwks: JWTVerifyGetKey | undefined;
+  private readonly verified = new LRUCache<string, Principal>({ max: 20_000, ttl: VERIFIED_TOKEN_TTL_MS, ttlAutopurge: false });
+  private readonly verifyOptions: { issuer?: string; audience?: string; clockTolerance: number };
+
+  constructor(private readonly config: Config) {
+    this.secret = config.JWT_SECRET ? new TextEncoder().encode(config.JWT_SECRET) : undefined;
+    this.jwks = config.JWT_JWKS_URL ? createRemoteJWKSet(new URL(config.JWT_JWKS_URL), { timeoutDuration: config.DEPENDENCY_TIMEOUT_MS }) : undefined;
+    this.verifyOptions = { issuer: config.JWT_ISSUER || undefined, audience: config.JWT_AUDIENCE || undefined, clockTolerance: 5 };
   }
-  const sub = UserId.safeParse(payload.sub);
-  if (!sub.success) throw new UnauthorizedError('INVALID_TOKEN', 'The bearer token has no usable subject (sub).');
-  const principal = { userId: sub.data, admin: payload.role === 'admin' };
-  const ttl = payload.exp ? Math.min(VERIFIED_TOKEN_TTL_MS, payload.exp * 1000 - Date.now()) : VERIFIED_TOKEN_TTL_MS;
-  if (ttl > 0) verified.set(token, principal, { ttl });
-  return principal;
+
+  private async verify(token: string): Promise<JWTPayload> {
+    if (this.jwks) return (await jwtVerify(token, this.jwks, { ...this.verifyOptions, algorithms: ['RS256', 'ES256'] })).payload;
+    return (await jwtVerify(token, this.secret!, { ...this.verifyOptions, algorithms: ['HS256'] })).payload;
+  }
+
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    if (!match) throw new UnauthorizedError('UNAUTHENTICATED', 'Send Authorization: Bearer <token>.');
+    const token = match[1]!;
+    const known = this.verified.get(token);
+    if (known) return known;
+    let payload: JWTPayload;
+    try {
+      payload = await this.verify(token);
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw new UnauthorizedError('TOKEN_EXPIRED', 'The bearer token has expired.');
+      // A JWKS endpoint that does not answer (or answers nonsense) is an identity-provider
+      // outage, not a bad token; jose reports the latter as a bare JOSEError.
+      if (err instanceof joseErrors.JWKSTimeout || !(err instanceof joseErrors.JOSEError) || err.constructor === joseErrors.JOSEError) {
+        throw new DependencyUnavailableError('identity', err);
+      }
+      throw new UnauthorizedError('INVALID_TOKEN', 'The bearer token is not valid.');
+    }
+    const sub = UserId.safeParse(payload.sub);
+    if (!sub.success) throw new UnauthorizedError('INVALID_TOKEN', 'The bearer token has no usable subject (sub).');
+    const principal = { userId: sub.data, admin: payload.role === 'admin' };
+    const ttl = payload.exp ? Math.min(VERIFIED_TOKEN_TTL_MS, payload.exp * 1000 - Date.now()) : VERIFIED_TOKEN_TTL_MS;
+    if (ttl > 0) this.verified.set(token, principal, { ttl });
+    return principal;
+  }
+
+  /** Local stages only: mints a development token. */
+  async issueDevToken(userId: string, admin: boolean): Promise<string> {
+    const { config, secret } = this;
+    if (!isLocalStage(config.STAGE) || !secret || runningOnAws()) {
+      throw new ForbiddenError('DEV_TOKENS_DISABLED', 'Development tokens exist only on local stages.');
+    }
+    const jwt = new SignJWT({ ...(admin ? { role: 'admin' } : {}) })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(userId)
+      .setIssuedAt()
+      .setExpirationTime(`${config.DEV_TOKEN_TTL_SECONDS}s`);
+    if (config.JWT_ISSUER) jwt.setIssuer(config.JWT_ISSUER);
+    if (config.JWT_AUDIENCE) jwt.setAudience(config.JWT_AUDIENCE);
+    return jwt.sign(secret);
+  }
 }
 
 export function requireAdmin(principal: Principal): void {
   if (!principal.admin) throw new ForbiddenError('ADMIN_ONLY', 'This endpoint needs an admin token.');
-}
-
-/** Local stages only: mints a development token. */
-export async function issueDevToken(userId: string, admin: boolean): Promise<string> {
-  if (!isLocalStage(config.STAGE) || !secret || runningOnAws()) {
-    throw new ForbiddenError('DEV_TOKENS_DISABLED', 'Development tokens exist only on local stages.');
-  }
-  const jwt = new SignJWT({ ...(admin ? { role: 'admin' } : {}) })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(userId)
-    .setIssuedAt()
-    .setExpirationTime(`${config.DEV_TOKEN_TTL_SECONDS}s`);
-  if (config.JWT_ISSUER) jwt.setIssuer(config.JWT_ISSUER);
-  if (config.JWT_AUDIENCE) jwt.setAudience(config.JWT_AUDIENCE);
-  return jwt.sign(secret);
 }

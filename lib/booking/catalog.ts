@@ -9,11 +9,10 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { ddb, scanAll, tables } from '../clients/dynamodb';
-import { config } from '../config';
+import type { Dynamo } from '../clients/dynamodb';
 import { ConflictError, NotFoundError, BadRequestError } from '../errors';
 import { logger } from '../observability';
-import { seatKey, showId } from './keys';
+import { showId, type SeatStore } from './seat-store';
 
 export interface PriceTier {
   fromSeat: number;
@@ -43,13 +42,15 @@ export interface Concert extends ConcertSpec {
   createdAt: string;
 }
 
+export interface Show extends ShowDateSpec {
+  showId: string;
+  holdSeconds: number;
+}
+
 const CATALOG_CACHE_MS = 5_000;
 const SEAT_WRITE_CONCURRENCY = 16;
 /** Seats one creation may write (it runs within one function invocation). */
 export const MAX_SEATS_PER_CONCERT = 10_000;
-
-const concertCache = new Map<string, { at: number; value: Concert | undefined }>();
-let listCache: { at: number; value: Concert[] } | undefined;
 
 export function priceOf(show: ShowDateSpec, seatNo: number): number {
   return show.priceTiers.find((t) => seatNo >= t.fromSeat && seatNo <= t.toSeat)?.price ?? show.price;
@@ -76,109 +77,109 @@ function validateSpec(spec: ConcertSpec): void {
   }
 }
 
-/**
- * Creates a concert with its dates and seats. Safe to retry with the same definition:
- * an interrupted creation (concert still CREATING) is resumed, a finished one is
- * returned as it is. Seats are written with attribute_not_exists, so a retry never
- * resets a seat that was sold. Another definition under an existing id is a 409.
- */
-export async function createConcert(spec: ConcertSpec, now = new Date()): Promise<Concert> {
-  validateSpec(spec);
-  const hash = specHash(spec);
-  const concert: Concert = { ...spec, status: 'CREATING', createdAt: now.toISOString() };
-  try {
-    await ddb.send(
-      new PutCommand({
-        TableName: tables.concerts,
-        Item: { ...concert, specHash: hash },
-        ConditionExpression: 'attribute_not_exists(concertId) OR (#status = :creating AND specHash = :hash)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':creating': 'CREATING', ':hash': hash },
-      }),
-    );
-  } catch (err) {
-    if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    const { Item } = await ddb.send(new GetCommand({ TableName: tables.concerts, Key: { concertId: spec.concertId }, ConsistentRead: true }));
-    if (Item?.specHash === hash && Item.status === 'ON_SALE') return toConcert(Item);
-    throw new ConflictError('CONCERT_EXISTS', `Concert "${spec.concertId}" already exists with another definition.`);
-  }
-
-  const seats = spec.dates.flatMap((d) =>
-    Array.from({ length: d.totalSeats }, (_, i) => ({ show: d, seatNo: i + 1 })),
-  );
-  for (let i = 0; i < seats.length; i += SEAT_WRITE_CONCURRENCY) {
-    await Promise.all(
-      seats.slice(i, i + SEAT_WRITE_CONCURRENCY).map(({ show, seatNo }) =>
-        ddb
-          .send(
-            new PutCommand({
-              TableName: tables.seats,
-              Item: { ...seatKey(spec.concertId, show.date, seatNo), price: priceOf(show, seatNo), status: 'AVAILABLE' },
-              ConditionExpression: 'attribute_not_exists(seatNo)',
-            }),
-          )
-          .catch((err) => {
-            if (!(err instanceof ConditionalCheckFailedException)) throw err;
-          }),
-      ),
-    );
-  }
-
-  await ddb.send(
-    new UpdateCommand({
-      TableName: tables.concerts,
-      Key: { concertId: spec.concertId },
-      UpdateExpression: 'SET #status = :onSale',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':onSale': 'ON_SALE' },
-    }),
-  );
-  concertCache.delete(spec.concertId);
-  listCache = undefined;
-  logger.info('concert.created', { concertId: spec.concertId, dates: spec.dates.length, seats: seats.length });
-  return { ...concert, status: 'ON_SALE' };
-}
-
 function toConcert(item: Record<string, unknown>): Concert {
   const { specHash: _hash, ...rest } = item;
   return rest as unknown as Concert;
 }
 
-/** A concert by id (cached for a few seconds), or undefined. */
-export async function getConcert(concertId: string): Promise<Concert | undefined> {
-  const hit = concertCache.get(concertId);
-  if (hit && Date.now() - hit.at < CATALOG_CACHE_MS) return hit.value;
-  const { Item } = await ddb.send(new GetCommand({ TableName: tables.concerts, Key: { concertId } }));
-  const value = Item ? toConcert(Item) : undefined;
-  concertCache.set(concertId, { at: Date.now(), value });
-  return value;
-}
+export class Catalog {
+  private readonly concertCache = new Map<string, { at: number; value: Concert | undefined }>();
+  private listCache: { at: number; value: Concert[] } | undefined;
 
-export async function requireConcertOnSale(concertId: string): Promise<Concert> {
-  const concert = await getConcert(concertId);
-  if (!concert || concert.status !== 'ON_SALE') throw new NotFoundError('CONCERT_NOT_FOUND', `There is no concert "${concertId}".`);
-  return concert;
-}
+  constructor(
+    private readonly db: Dynamo,
+    private readonly seats: SeatStore,
+    private readonly defaultHoldSeconds: number,
+  ) {}
 
-export async function requireShow(concertId: string, date: string): Promise<ShowDateSpec & { showId: string; holdSeconds: number }> {
-  const concert = await requireConcertOnSale(concertId);
-  const show = concert.dates.find((d) => d.date === date);
-  if (!show) throw new NotFoundError('DATE_NOT_FOUND', `Concert "${concertId}" has no show on ${date}.`);
-  return { ...show, showId: showId(concertId, date), holdSeconds: concert.holdSeconds ?? config.HOLD_SECONDS };
-}
+  /**
+   * Creates a concert with its dates and seats. Safe to retry with the same definition:
+   * an interrupted creation (concert still CREATING) is resumed, a finished one is
+   * returned as it is. Seats are created with attribute_not_exists, so a retry never
+   * resets a seat that was sold. Another definition under an existing id is a 409.
+   */
+  async createConcert(spec: ConcertSpec, now = new Date()): Promise<Concert> {
+    validateSpec(spec);
+    const { db } = this;
+    const hash = specHash(spec);
+    const concert: Concert = { ...spec, status: 'CREATING', createdAt: now.toISOString() };
+    try {
+      await db.doc.send(
+        new PutCommand({
+          TableName: db.tables.concerts,
+          Item: { ...concert, specHash: hash },
+          ConditionExpression: 'attribute_not_exists(concertId) OR (#status = :creating AND specHash = :hash)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':creating': 'CREATING', ':hash': hash },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const { Item } = await db.doc.send(new GetCommand({ TableName: db.tables.concerts, Key: { concertId: spec.concertId }, ConsistentRead: true }));
+      if (Item?.specHash === hash && Item.status === 'ON_SALE') return toConcert(Item);
+      throw new ConflictError('CONCERT_EXISTS', `Concert "${spec.concertId}" already exists with another definition.`);
+    }
 
-/** Every concert on sale, with its dates (cached for a few seconds). */
-export async function listConcerts(): Promise<Concert[]> {
-  if (listCache && Date.now() - listCache.at < CATALOG_CACHE_MS) return listCache.value;
-  const concerts = (
-    await scanAll({
-      TableName: tables.concerts,
-      FilterExpression: '#status = :onSale',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':onSale': 'ON_SALE' },
-    })
-  ).map(toConcert);
-  concerts.sort((a, b) => a.concertId.localeCompare(b.concertId));
-  listCache = { at: Date.now(), value: concerts };
-  return concerts;
+    const seats = spec.dates.flatMap((d) => Array.from({ length: d.totalSeats }, (_, i) => ({ show: d, seatNo: i + 1 })));
+    for (let i = 0; i < seats.length; i += SEAT_WRITE_CONCURRENCY) {
+      await Promise.all(
+        seats
+          .slice(i, i + SEAT_WRITE_CONCURRENCY)
+          .map(({ show, seatNo }) => this.seats.createSeat(spec.concertId, show.date, seatNo, priceOf(show, seatNo))),
+      );
+    }
+
+    await db.doc.send(
+      new UpdateCommand({
+        TableName: db.tables.concerts,
+        Key: { concertId: spec.concertId },
+        UpdateExpression: 'SET #status = :onSale',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':onSale': 'ON_SALE' },
+      }),
+    );
+    this.concertCache.delete(spec.concertId);
+    this.listCache = undefined;
+    logger.info('concert.created', { concertId: spec.concertId, dates: spec.dates.length, seats: seats.length });
+    return { ...concert, status: 'ON_SALE' };
+  }
+
+  /** A concert by id (cached for a few seconds), or undefined. */
+  async getConcert(concertId: string): Promise<Concert | undefined> {
+    const hit = this.concertCache.get(concertId);
+    if (hit && Date.now() - hit.at < CATALOG_CACHE_MS) return hit.value;
+    const { Item } = await this.db.doc.send(new GetCommand({ TableName: this.db.tables.concerts, Key: { concertId } }));
+    const value = Item ? toConcert(Item) : undefined;
+    this.concertCache.set(concertId, { at: Date.now(), value });
+    return value;
+  }
+
+  async requireConcertOnSale(concertId: string): Promise<Concert> {
+    const concert = await this.getConcert(concertId);
+    if (!concert || concert.status !== 'ON_SALE') throw new NotFoundError('CONCERT_NOT_FOUND', `There is no concert "${concertId}".`);
+    return concert;
+  }
+
+  async requireShow(concertId: string, date: string): Promise<Show> {
+    const concert = await this.requireConcertOnSale(concertId);
+    const show = concert.dates.find((d) => d.date === date);
+    if (!show) throw new NotFoundError('DATE_NOT_FOUND', `Concert "${concertId}" has no show on ${date}.`);
+    return { ...show, showId: showId(concertId, date), holdSeconds: concert.holdSeconds ?? this.defaultHoldSeconds };
+  }
+
+  /** Every concert on sale, with its dates (cached for a few seconds). */
+  async listConcerts(): Promise<Concert[]> {
+    if (this.listCache && Date.now() - this.listCache.at < CATALOG_CACHE_MS) return this.listCache.value;
+    const concerts = (
+      await this.db.scanAll({
+        TableName: this.db.tables.concerts,
+        FilterExpression: '#status = :onSale',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':onSale': 'ON_SALE' },
+      })
+    ).map(toConcert);
+    concerts.sort((a, b) => a.concertId.localeCompare(b.concertId));
+    this.listCache = { at: Date.now(), value: concerts };
+    return concerts;
+  }
 }

@@ -1,88 +1,25 @@
 /**
- * Holding a seat, and ending a hold (expiry, or the holder giving it back).
+ * Holding a seat, and ending a hold (expiry, or the holder giving it back). The
+ * conditions of each step are the seat store's (seat-store.ts) and the hold guard's
+ * (lib/wallet/wallet-store.ts); this module composes them into transactions:
  *
- * A hold is one transaction over three items:
- *   seat         AVAILABLE (or HELD with an expired hold) -> HELD by this reservation
- *   reservation  created (HELD, expiresAt)
- *   hold guard   the user's live holds for the concert; at most HOLD_LIMIT_PER_CONCERT
- * so two users can never hold one seat, and one user can never exceed the limit,
- * whatever runs concurrently. Time conditions compare against the caller's clock
- * (`now`), so an expired hold is free for the next writer at once: correctness never
- * waits for the release message.
+ *   hold     seat: hold, reservation: open, guard: add      (at most HOLD_LIMIT_PER_CONCERT)
+ *   release  seat: free (expired), reservation: end EXPIRED, guard: remove
+ *   give up  seat: free, reservation: end CANCELLED (or EXPIRED if past expiry), guard: remove
  *
- * Releasing is a conditional write too: only a seat still HELD by that reservation and
- * past its expiry goes back to AVAILABLE, so a late or duplicate release message, or
- * one arriving after payment, changes nothing.
+ * so two users can never hold one seat, one user can never exceed the limit, and a late
+ * or duplicate release message, or one arriving after payment, changes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, queryAll, tables } from '../clients/dynamodb';
-import { backoffMs, failed, sleep, transact, type TransactItem } from '../clients/transactions';
-import { config } from '../config';
+import type { Dynamo } from '../clients/dynamodb';
+import { Transaction } from '../clients/transactions';
 import { ConflictError, NotFoundError } from '../errors';
 import { count, logger } from '../observability';
-import { priceOf, requireShow } from './catalog';
-import { HELD_SHARDS, heldShard, holdGuardKey, seatKey } from './keys';
-import { scheduleRelease } from './release-queue';
-
-export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED';
-
-export interface ReservationItem {
-  reservationId: string;
-  userId: string;
-  concertId: string;
-  date: string;
-  seatNo: number;
-  price: number;
-  status: ReservationStatus;
-  createdAt: string;
-  /** Epoch milliseconds. */
-  expiresAt: number;
-  paymentId?: string;
-  confirmedAt?: string;
-  endedAt?: string;
-}
-
-export interface ReservationView {
-  reservationId: string;
-  status: ReservationStatus;
-  concertId: string;
-  date: string;
-  seatNo: number;
-  price: number;
-  createdAt: string;
-  expiresAt: string;
-  paymentId?: string;
-  confirmedAt?: string;
-}
-
-interface HoldGuard {
-  holds?: Record<string, number>;
-  version?: number;
-}
-
-const GUARD_RETRIES = 5;
-
-/** A seat can be held: AVAILABLE, or HELD by a hold that has expired. */
-export function isFree(seat: Record<string, unknown>, now: number): boolean {
-  return seat.status === 'AVAILABLE' || (seat.status === 'HELD' && Number(seat.holdExpiresAt) <= now);
-}
-
-/** What a reader sees: a HELD reservation past its expiry is EXPIRED, message or not. */
-export function viewOf(r: ReservationItem, now = Date.now()): ReservationView {
-  const status = r.status === 'HELD' && r.expiresAt <= now ? 'EXPIRED' : r.status;
-  return {
-    reservationId: r.reservationId,
-    status,
-    concertId: r.concertId,
-    date: r.date,
-    seatNo: r.seatNo,
-    price: r.price,
-    createdAt: r.createdAt,
-    expiresAt: new Date(r.expiresAt).toISOString(),
-    ...(r.paymentId ? { paymentId: r.paymentId, confirmedAt: r.confirmedAt } : {}),
-  };
-}
+import { backoffMs, sleep } from '../retry';
+import type { WalletStore } from '../wallet/wallet-store';
+import { priceOf, type Catalog } from './catalog';
+import type { ReleaseQueue } from './release-queue';
+import { isFree, viewOf, type HoldEnd, type ReservationItem, type ReservationStatus, type ReservationView, type SeatStore } from './seat-store';
 
 export interface HoldRequest {
   userId: string;
@@ -91,247 +28,167 @@ export interface HoldRequest {
   seatNo: number;
 }
 
-export async function holdSeat(req: HoldRequest): Promise<ReservationView> {
-  const show = await requireShow(req.concertId, req.date);
-  const holdMs = show.holdSeconds * 1000;
-  if (req.seatNo > show.totalSeats) {
-    throw new NotFoundError('SEAT_NOT_FOUND', `Seat ${req.seatNo} does not exist; ${req.date} has seats 1-${show.totalSeats}.`);
-  }
-  const price = priceOf(show, req.seatNo);
-  const guardKey = holdGuardKey(req.userId, req.concertId);
-
-  const seatTaken = () => {
-    count('HoldsRejected');
-    return new ConflictError('SEAT_UNAVAILABLE', `Seat ${req.seatNo} on ${req.date} is not available.`, {
-      concertId: req.concertId,
-      date: req.date,
-      seatNo: req.seatNo,
-    });
-  };
-
-  for (let attempt = 0; ; attempt++) {
-    const now = Date.now();
-    // Both reads only shape the transaction (and answer clear losers without one);
-    // the transaction's conditions alone decide who gets the seat.
-    const [seatRead, guardRead] = await Promise.all([
-      ddb.send(new GetCommand({ TableName: tables.seats, Key: seatKey(req.concertId, req.date, req.seatNo), ConsistentRead: true })),
-      ddb.send(new GetCommand({ TableName: tables.accounts, Key: guardKey, ConsistentRead: true })),
-    ]);
-    if (seatRead.Item && !isFree(seatRead.Item, now)) throw seatTaken();
-    const guard = (guardRead.Item ?? {}) as HoldGuard;
-    const live = Object.fromEntries(Object.entries(guard.holds ?? {}).filter(([, expiresAt]) => expiresAt > now));
-    if (Object.keys(live).length >= config.HOLD_LIMIT_PER_CONCERT) {
-      count('HoldsRejected');
-      throw new ConflictError(
-        'HOLD_LIMIT_REACHED',
-        `You already hold ${Object.keys(live).length} seat(s) for this concert (limit ${config.HOLD_LIMIT_PER_CONCERT}); pay or release first.`,
-        { reservationIds: Object.keys(live) },
-      );
-    }
-
-    const reservation: ReservationItem = {
-      reservationId: randomUUID(),
-      userId: req.userId,
-      concertId: req.concertId,
-      date: req.date,
-      seatNo: req.seatNo,
-      price,
-      status: 'HELD',
-      createdAt: new Date(now).toISOString(),
-      expiresAt: now + holdMs,
-    };
-    const version = guard.version ?? 0;
-    const items: TransactItem[] = [
-      {
-        Update: {
-          TableName: tables.seats,
-          Key: seatKey(req.concertId, req.date, req.seatNo),
-          UpdateExpression: 'SET #status = :held, reservationId = :rid, holderId = :uid, holdExpiresAt = :exp, heldShard = :shard',
-          ConditionExpression: 'attribute_exists(seatNo) AND (#status = :available OR (#status = :held AND holdExpiresAt <= :now))',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':held': 'HELD',
-            ':available': 'AVAILABLE',
-            ':rid': reservation.reservationId,
-            ':uid': req.userId,
-            ':exp': reservation.expiresAt,
-            ':shard': heldShard(req.seatNo),
-            ':now': now,
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
-      {
-        Put: {
-          TableName: tables.reservations,
-          Item: reservation,
-          ConditionExpression: 'attribute_not_exists(reservationId)',
-        },
-      },
-      {
-        Update: {
-          TableName: tables.accounts,
-          Key: guardKey,
-          UpdateExpression: 'SET holds = :holds, version = :next',
-          ConditionExpression: version === 0 ? 'attribute_not_exists(sk)' : 'version = :version',
-          ExpressionAttributeValues: {
-            ':holds': { ...live, [reservation.reservationId]: reservation.expiresAt },
-            ':next': version + 1,
-            ...(version === 0 ? {} : { ':version': version }),
-          },
-        },
-      },
-    ];
-
-    const result = await transact(items);
-    if (result.committed) {
-      count('HoldsPlaced');
-      logger.info('hold.placed', {
-        reservationId: reservation.reservationId,
-        concertId: req.concertId,
-        date: req.date,
-        seatNo: req.seatNo,
-        expiresAt: new Date(reservation.expiresAt).toISOString(),
-      });
-      await scheduleRelease(reservation.reservationId, reservation.expiresAt);
-      return viewOf(reservation, now);
-    }
-    if (failed(result, 0)) throw seatTaken();
-    // Only the guard moved: this user placed or ended another hold at the same moment.
-    if (!failed(result, 2)) throw new Error(`hold transaction cancelled: ${JSON.stringify(result.reasons.map((r) => r.code))}`);
-    if (attempt >= GUARD_RETRIES) throw new ConflictError('HOLD_BUSY', 'Your other holds are changing at this moment; try again.');
-    await sleep(backoffMs(attempt));
-  }
-}
-
-/** The caller's own reservation; anyone else's is indistinguishable from a missing one. */
-export async function getOwnReservation(userId: string, reservationId: string): Promise<ReservationItem> {
-  const { Item } = await ddb.send(new GetCommand({ TableName: tables.reservations, Key: { reservationId }, ConsistentRead: true }));
-  if (!Item || Item.userId !== userId) throw new NotFoundError('RESERVATION_NOT_FOUND', `You have no reservation ${reservationId}.`);
-  return Item as ReservationItem;
-}
-
-function endHoldItems(r: ReservationItem, outcome: 'EXPIRED' | 'CANCELLED', now: number, seatCondition: string): TransactItem[] {
-  return [
-    {
-      Update: {
-        TableName: tables.seats,
-        Key: seatKey(r.concertId, r.date, r.seatNo),
-        UpdateExpression: 'SET #status = :available REMOVE reservationId, holderId, holdExpiresAt, heldShard',
-        ConditionExpression: `#status = :held AND reservationId = :rid${seatCondition}`,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':available': 'AVAILABLE',
-          ':held': 'HELD',
-          ':rid': r.reservationId,
-          ...(seatCondition ? { ':now': now } : {}),
-        },
-      },
-    },
-    ...endReservationItems(r, outcome, now),
-  ];
-}
-
-/** Marks the reservation ended (only if still HELD) and drops it from the user's guard. */
-function endReservationItems(r: ReservationItem, outcome: 'EXPIRED' | 'CANCELLED', now: number): TransactItem[] {
-  return [
-    {
-      Update: {
-        TableName: tables.reservations,
-        Key: { reservationId: r.reservationId },
-        UpdateExpression: 'SET #status = :outcome, endedAt = :at',
-        ConditionExpression: '#status = :held',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':outcome': outcome, ':held': 'HELD', ':at': new Date(now).toISOString() },
-      },
-    },
-    holdGuardReleaseItem(r),
-  ];
-}
-
-/** The transaction item that stops a reservation counting against its holder's limit. */
-export function holdGuardReleaseItem(r: Pick<ReservationItem, 'userId' | 'concertId' | 'reservationId'>): TransactItem {
-  return {
-    Update: {
-      TableName: tables.accounts,
-      Key: holdGuardKey(r.userId, r.concertId),
-      UpdateExpression: 'REMOVE holds.#rid ADD version :one',
-      ExpressionAttributeNames: { '#rid': r.reservationId },
-      ExpressionAttributeValues: { ':one': 1 },
-    },
-  };
-}
-
 export type ReleaseOutcome =
   | { outcome: 'RELEASED' }
   | { outcome: 'NOT_DUE'; dueInMs: number }
   | { outcome: 'NOTHING_TO_DO'; status: ReservationStatus | 'MISSING' | 'CHANGED' };
 
-/**
- * The release of an unpaid hold, asked for by the delayed SQS message (or the sweep).
- * Idempotent: only a reservation still HELD and past its expiry is ended, and only a
- * seat still held by it is freed.
- */
-export async function releaseExpiredHold(reservationId: string, now = Date.now()): Promise<ReleaseOutcome> {
-  const { Item } = await ddb.send(new GetCommand({ TableName: tables.reservations, Key: { reservationId }, ConsistentRead: true }));
-  if (!Item) return { outcome: 'NOTHING_TO_DO', status: 'MISSING' };
-  const r = Item as ReservationItem;
-  if (r.status !== 'HELD') return { outcome: 'NOTHING_TO_DO', status: r.status };
-  if (r.expiresAt > now) return { outcome: 'NOT_DUE', dueInMs: r.expiresAt - now };
+type HoldItem = 'seat' | 'reservation' | 'guard';
 
-  let result = await transact(endHoldItems(r, 'EXPIRED', now, ' AND holdExpiresAt <= :now'));
-  if (!result.committed && failed(result, 0) && !failed(result, 1)) {
-    // The seat moved on (taken by the next holder after expiry): end the reservation alone.
-    result = await transact(endReservationItems(r, 'EXPIRED', now));
-  }
-  if (!result.committed) return { outcome: 'NOTHING_TO_DO', status: 'CHANGED' };
-  count('HoldsReleased');
-  logger.info('hold.released', { reservationId, concertId: r.concertId, date: r.date, seatNo: r.seatNo, reason: 'EXPIRED' });
-  return { outcome: 'RELEASED' };
-}
+const GUARD_RETRIES = 5;
 
-/** The holder gives the seat back before paying. Idempotent; a paid reservation is a 409. */
-export async function cancelHold(userId: string, reservationId: string, now = Date.now()): Promise<ReservationView> {
-  const r = await getOwnReservation(userId, reservationId);
-  if (r.status === 'CONFIRMED') {
-    throw new ConflictError('ALREADY_PAID', 'This reservation is paid and can no longer be released.', { paymentId: r.paymentId });
-  }
-  if (r.status !== 'HELD') return viewOf(r, now);
-  const outcome = r.expiresAt <= now ? 'EXPIRED' : 'CANCELLED';
-  let result = await transact(endHoldItems(r, outcome, now, ''));
-  if (!result.committed && failed(result, 0) && !failed(result, 1)) result = await transact(endReservationItems(r, outcome, now));
-  const after = await getOwnReservation(userId, reservationId);
-  if (after.status === 'CONFIRMED') {
-    throw new ConflictError('ALREADY_PAID', 'This reservation is paid and can no longer be released.', { paymentId: after.paymentId });
-  }
-  if (result.committed) {
-    count('HoldsReleased');
-    logger.info('hold.released', { reservationId, concertId: r.concertId, date: r.date, seatNo: r.seatNo, reason: outcome });
-  }
-  return viewOf(after, now);
-}
+const alreadyPaid = (r: Pick<ReservationItem, 'paymentId'>) =>
+  new ConflictError('ALREADY_PAID', 'This reservation is paid and can no longer be released.', { paymentId: r.paymentId });
 
-/**
- * Safety net behind the delayed messages: frees every seat whose hold expired more than
- * `graceMs` ago (a message that was never sent, or lost). Reads the sparse index of
- * held seats by expiry, so it costs nothing when nothing is overdue.
- */
-export async function sweepExpiredHolds(now = Date.now(), graceMs = 0): Promise<{ released: number; checked: number }> {
-  let released = 0;
-  let checked = 0;
-  for (let shard = 0; shard < HELD_SHARDS; shard++) {
-    const overdue = await queryAll({
-      TableName: tables.seats,
-      IndexName: 'heldByExpiry',
-      KeyConditionExpression: 'heldShard = :shard AND holdExpiresAt <= :cutoff',
-      ExpressionAttributeValues: { ':shard': `HELD#${shard}`, ':cutoff': now - graceMs },
-    });
-    for (const seat of overdue) {
-      checked++;
-      const outcome = await releaseExpiredHold(String(seat.reservationId), now);
-      if (outcome.outcome === 'RELEASED') released++;
+export class Holds {
+  constructor(
+    private readonly deps: {
+      db: Dynamo;
+      seats: SeatStore;
+      wallets: WalletStore;
+      catalog: Catalog;
+      releases: ReleaseQueue;
+      holdLimitPerConcert: number;
+    },
+  ) {}
+
+  async holdSeat(req: HoldRequest): Promise<ReservationView> {
+    const { seats, wallets, catalog, releases, holdLimitPerConcert } = this.deps;
+    const show = await catalog.requireShow(req.concertId, req.date);
+    if (req.seatNo > show.totalSeats) {
+      throw new NotFoundError('SEAT_NOT_FOUND', `Seat ${req.seatNo} does not exist; ${req.date} has seats 1-${show.totalSeats}.`);
+    }
+    const seatTaken = () => {
+      count('HoldsRejected');
+      return new ConflictError('SEAT_UNAVAILABLE', `Seat ${req.seatNo} on ${req.date} is not available.`, {
+        concertId: req.concertId,
+        date: req.date,
+        seatNo: req.seatNo,
+      });
+    };
+
+    for (let attempt = 0; ; attempt++) {
+      const now = Date.now();
+      // Both reads only shape the transaction (and answer clear losers without one);
+      // the transaction's conditions alone decide who gets the seat.
+      const [seat, guard] = await Promise.all([seats.getSeat(req.concertId, req.date, req.seatNo), wallets.readHoldGuard(req.userId, req.concertId, now)]);
+      if (seat && !isFree(seat, now)) throw seatTaken();
+      const liveHolds = Object.keys(guard.live);
+      if (liveHolds.length >= holdLimitPerConcert) {
+        count('HoldsRejected');
+        throw new ConflictError(
+          'HOLD_LIMIT_REACHED',
+          `You already hold ${liveHolds.length} seat(s) for this concert (limit ${holdLimitPerConcert}); pay or release first.`,
+          { reservationIds: liveHolds },
+        );
+      }
+
+      const reservation: ReservationItem = {
+        reservationId: randomUUID(),
+        userId: req.userId,
+        concertId: req.concertId,
+        date: req.date,
+        seatNo: req.seatNo,
+        price: priceOf(show, req.seatNo),
+        status: 'HELD',
+        createdAt: new Date(now).toISOString(),
+        expiresAt: now + show.holdSeconds * 1000,
+      };
+      const tx = new Transaction<HoldItem>()
+        .add('seat', seats.hold(reservation, now))
+        .add('reservation', seats.open(reservation))
+        .add('guard', wallets.addHold(req.userId, req.concertId, guard, reservation.reservationId, reservation.expiresAt));
+
+      const result = await this.deps.db.transact(tx);
+      if (result.committed) {
+        count('HoldsPlaced');
+        logger.info('hold.placed', {
+          reservationId: reservation.reservationId,
+          concertId: req.concertId,
+          date: req.date,
+          seatNo: req.seatNo,
+          expiresAt: new Date(reservation.expiresAt).toISOString(),
+        });
+        await releases.schedule(reservation.reservationId, reservation.expiresAt);
+        return viewOf(reservation, now);
+      }
+      if (result.failed('seat')) throw seatTaken();
+      // Only the guard moved: this user placed or ended another hold at the same moment.
+      if (!result.failed('guard')) throw new Error(`hold transaction cancelled: ${result.describe()}`);
+      if (attempt >= GUARD_RETRIES) throw new ConflictError('HOLD_BUSY', 'Your other holds are changing at this moment; try again.');
+      await sleep(backoffMs(attempt));
     }
   }
-  if (released > 0) logger.warn('hold.sweep_released', { released, checked });
-  return { released, checked };
+
+  /** The caller's own reservation; anyone else's is indistinguishable from a missing one. */
+  async ownReservation(userId: string, reservationId: string): Promise<ReservationItem> {
+    const r = await this.deps.seats.getReservation(reservationId);
+    if (!r || r.userId !== userId) throw new NotFoundError('RESERVATION_NOT_FOUND', `You have no reservation ${reservationId}.`);
+    return r;
+  }
+
+  /**
+   * Ends a HELD reservation and frees its seat. When the seat has moved on (taken by the
+   * next holder after expiry, which the seat's condition refuses), the reservation is
+   * ended alone.
+   */
+  private async endHold(r: ReservationItem, outcome: HoldEnd, now: number, onlyIfExpired: boolean) {
+    const { seats, wallets, db } = this.deps;
+    const endItems = (tx: Transaction<'seat' | 'reservation' | 'guard'>) =>
+      tx.add('reservation', seats.end(r, outcome, now)).add('guard', wallets.removeHold(r));
+    let result = await db.transact(endItems(new Transaction<'seat' | 'reservation' | 'guard'>().add('seat', seats.free(r, now, { onlyIfExpired }))));
+    if (!result.committed && result.failed('seat') && !result.failed('reservation')) {
+      result = await db.transact(endItems(new Transaction<'seat' | 'reservation' | 'guard'>()));
+    }
+    return result;
+  }
+
+  /**
+   * The release of an unpaid hold, asked for by the delayed SQS message (or the sweep).
+   * Idempotent: only a reservation still HELD and past its expiry is ended, and only a
+   * seat still held by it is freed.
+   */
+  async releaseExpiredHold(reservationId: string, now = Date.now()): Promise<ReleaseOutcome> {
+    const r = await this.deps.seats.getReservation(reservationId);
+    if (!r) return { outcome: 'NOTHING_TO_DO', status: 'MISSING' };
+    if (r.status !== 'HELD') return { outcome: 'NOTHING_TO_DO', status: r.status };
+    if (r.expiresAt > now) return { outcome: 'NOT_DUE', dueInMs: r.expiresAt - now };
+
+    const result = await this.endHold(r, 'EXPIRED', now, true);
+    if (!result.committed) return { outcome: 'NOTHING_TO_DO', status: 'CHANGED' };
+    count('HoldsReleased');
+    logger.info('hold.released', { reservationId, concertId: r.concertId, date: r.date, seatNo: r.seatNo, reason: 'EXPIRED' });
+    return { outcome: 'RELEASED' };
+  }
+
+  /** The holder gives the seat back before paying. Idempotent; a paid reservation is a 409. */
+  async cancelHold(userId: string, reservationId: string, now = Date.now()): Promise<ReservationView> {
+    const r = await this.ownReservation(userId, reservationId);
+    if (r.status === 'CONFIRMED') throw alreadyPaid(r);
+    if (r.status !== 'HELD') return viewOf(r, now);
+    const outcome = r.expiresAt <= now ? 'EXPIRED' : 'CANCELLED';
+    const result = await this.endHold(r, outcome, now, false);
+    const after = await this.ownReservation(userId, reservationId);
+    if (after.status === 'CONFIRMED') throw alreadyPaid(after);
+    if (result.committed) {
+      count('HoldsReleased');
+      logger.info('hold.released', { reservationId, concertId: r.concertId, date: r.date, seatNo: r.seatNo, reason: outcome });
+    }
+    return viewOf(after, now);
+  }
+
+  /**
+   * Safety net behind the delayed messages: frees every seat whose hold expired more than
+   * `graceMs` ago (a message that was never sent, or lost). Reads the sparse index of
+   * held seats by expiry, so it costs nothing when nothing is overdue.
+   */
+  async sweepExpiredHolds(now = Date.now(), graceMs = 0): Promise<{ released: number; checked: number }> {
+    const overdue = await this.deps.seats.overdueHolds(now - graceMs);
+    let released = 0;
+    for (const reservationId of overdue) {
+      if ((await this.releaseExpiredHold(reservationId, now)).outcome === 'RELEASED') released++;
+    }
+    if (released > 0) logger.warn('hold.sweep_released', { released, checked: overdue.length });
+    return { released, checked: overdue.length };
+  }
 }

@@ -1,10 +1,10 @@
 /** What the DynamoDB and SQS clients share: endpoint, credentials, timeouts, outage mapping. */
-import { config } from '../config';
+import type { Config } from '../config';
 import type { Dependency } from '../errors';
 import { toDependencyError } from './dependency-errors';
 
 /** Client settings for an AWS service; `endpoint` is set only off AWS (embedded stack, LocalStack). */
-export function awsClientConfig(endpoint: string | undefined) {
+export function awsClientConfig(config: Config, endpoint: string | undefined) {
   return {
     region: config.AWS_REGION,
     endpoint,

@@ -1,24 +1,26 @@
 /**
- * The one Redis connection of a Lambda container (ElastiCache-style; Cluster when
- * REDIS_CLUSTER=true). Commands fail fast while Redis is unreachable instead of
+ * The Redis connection of an app (one per Lambda container; ElastiCache-style, Cluster
+ * when REDIS_CLUSTER=true). Commands fail fast while Redis is unreachable instead of
  * queueing until the Lambda times out; callers map the failure to a 503.
  */
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
-import { config } from '../config';
+import type { Config } from '../config';
 import { logger } from '../observability';
 
-const options: RedisOptions = {
-  connectTimeout: config.DEPENDENCY_TIMEOUT_MS,
-  commandTimeout: config.DEPENDENCY_TIMEOUT_MS,
-  maxRetriesPerRequest: 1,
-  enableAutoPipelining: true,
-  retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-};
+export type RedisClient = Redis | Cluster;
 
-function connect(): Redis | Cluster {
+export function createRedis(config: Config): RedisClient {
+  const options: RedisOptions = {
+    connectTimeout: config.DEPENDENCY_TIMEOUT_MS,
+    commandTimeout: config.DEPENDENCY_TIMEOUT_MS,
+    maxRetriesPerRequest: 1,
+    enableAutoPipelining: true,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  };
+  let client: RedisClient;
   if (config.REDIS_CLUSTER) {
     const url = new URL(config.REDIS_URL);
-    return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
+    client = new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
       enableAutoPipelining: true,
       dnsLookup: (address, callback) => callback(null, address),
       redisOptions: {
@@ -28,18 +30,18 @@ function connect(): Redis | Cluster {
         tls: url.protocol === 'rediss:' ? {} : undefined,
       },
     });
+  } else {
+    client = new Redis(config.REDIS_URL, options);
   }
-  return new Redis(config.REDIS_URL, options);
+
+  // ioredis emits an 'error' for every failed reconnect attempt; commands fail on their own
+  // (and answer 503), so the connection errors are logged once per burst, not per attempt.
+  let lastConnectionErrorLog = 0;
+  client.on('error', (err: Error) => {
+    const now = Date.now();
+    if (now - lastConnectionErrorLog < 10_000) return;
+    lastConnectionErrorLog = now;
+    logger.warn('redis.connection_error', { error: err.message });
+  });
+  return client;
 }
-
-export const redis: Redis | Cluster = connect();
-
-// ioredis emits an 'error' for every failed reconnect attempt; commands fail on their own
-// (and answer 503), so the connection errors are logged once per burst, not per attempt.
-let lastConnectionErrorLog = 0;
-redis.on('error', (err: Error) => {
-  const now = Date.now();
-  if (now - lastConnectionErrorLog < 10_000) return;
-  lastConnectionErrorLog = now;
-  logger.warn('redis.connection_error', { error: err.message });
-});

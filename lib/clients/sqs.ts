@@ -1,27 +1,40 @@
-/** The one SQS client of a Lambda container, and the hold-release queue's URL. */
+/** The SQS client of an app (one per Lambda container), and queue URLs looked up by name. */
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { config } from '../config';
+import type { Config } from '../config';
 import { awsClientConfig, mapOutages } from './aws';
 
-export const sqs = new SQSClient(awsClientConfig(config.SQS_ENDPOINT));
-mapOutages(sqs, 'sqs');
+export class Sqs {
+  readonly client: SQSClient;
+  private readonly urls = new Map<string, Promise<string>>();
 
-let holdReleaseQueueUrl: Promise<string> | undefined;
+  constructor(config: Config) {
+    this.client = new SQSClient(awsClientConfig(config, config.SQS_ENDPOINT));
+    mapOutages(this.client, 'sqs');
+  }
 
-/**
- * The queue is addressed by name in configuration (the same on AWS, LocalStack and the
- * embedded stack); its URL is looked up once per container.
- */
-export function getHoldReleaseQueueUrl(): Promise<string> {
-  holdReleaseQueueUrl ??= sqs
-    .send(new GetQueueUrlCommand({ QueueName: config.HOLD_RELEASE_QUEUE_NAME }))
-    .then((r) => {
-      if (!r.QueueUrl) throw new Error(`Queue ${config.HOLD_RELEASE_QUEUE_NAME} has no URL`);
-      return r.QueueUrl;
-    })
-    .catch((err) => {
-      holdReleaseQueueUrl = undefined; // retry the lookup next time
-      throw err;
-    });
-  return holdReleaseQueueUrl;
+  /**
+   * Queues are addressed by name in configuration (the same on AWS, LocalStack and the
+   * embedded stack); each URL is looked up once per container.
+   */
+  queueUrl(name: string): Promise<string> {
+    let url = this.urls.get(name);
+    if (!url) {
+      url = this.client
+        .send(new GetQueueUrlCommand({ QueueName: name }))
+        .then((r) => {
+          if (!r.QueueUrl) throw new Error(`Queue ${name} has no URL`);
+          return r.QueueUrl;
+        })
+        .catch((err) => {
+          this.urls.delete(name); // retry the lookup next time
+          throw err;
+        });
+      this.urls.set(name, url);
+    }
+    return url;
+  }
+
+  destroy(): void {
+    this.client.destroy();
+  }
 }

@@ -4,7 +4,9 @@
  * zod validation of body / path / query (unknown fields rejected), the optional queue
  * gate, and the mapping of every error to `{"error": {...}}` in one place.
  *
- * A handler file is: schemas, `export const handler = httpHandler(spec, async (input) => ...)`.
+ * A handler file is: schemas, `export const route = {...}` (its method, path, auth and
+ * schemas), `export const handler = httpHandler(route, async (input) => ...)`; the
+ * input carries the container's app (lib/app.ts) so the handler makes one call into lib.
  */
 import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
@@ -12,7 +14,8 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { authenticate, requireAdmin, type Principal } from '../auth/identity';
+import { app, type App } from '../app';
+import { requireAdmin, type Principal } from '../auth/identity';
 import { BadRequestError } from '../errors';
 import { count, flushMetrics, logger } from '../observability';
 import { toErrorReply } from './errors';
@@ -35,25 +38,31 @@ export interface Parsed<B, P, Q, H> {
  * they name; other headers pass through.
  */
 export interface RouteSpec<B, P, Q, H, A extends Auth> {
+  /** Method and path as declared in serverless.yml (a test checks they agree). */
+  endpoint: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string };
   auth: A;
   body?: z.ZodType<B>;
   path?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   headers?: z.ZodType<H>;
   /**
-   * Booking endpoints: which concert the caller's ACTIVE queue token (X-Queue-Token)
-   * must be for, and the gate that checks it (requireActiveQueueToken in lib/queue).
+   * Booking endpoints: the concert the caller's ACTIVE queue token (X-Queue-Token) must
+   * be for; the waiting room checks it before the handler runs.
    */
-  queueGate?: {
-    concertOf: (input: Parsed<B, P, Q, H>) => string;
-    gate: (token: string | undefined, userId: string, concertId: string) => Promise<unknown>;
-  };
+  queueGate?: { concertOf: (input: Parsed<B, P, Q, H>) => string };
+}
+
+/** A route, with its types inferred from the schemas (`export const route = defineRoute({...})`). */
+export function defineRoute<B = undefined, P = undefined, Q = undefined, H = RawHeaders, A extends Auth = Auth>(spec: RouteSpec<B, P, Q, H, A>) {
+  return spec;
 }
 
 export type RouteInput<B, P, Q, H, A extends Auth> = Parsed<B, P, Q, H> & {
   principal: A extends 'public' ? Principal | undefined : Principal;
   queueToken: string | undefined;
   requestId: string;
+  /** The container's app: config, stores and services. */
+  app: App;
 };
 
 export interface Reply {
@@ -116,7 +125,7 @@ export function httpHandler<B = undefined, P = undefined, Q = undefined, H = Raw
       before: async (request) => {
         const authorization = request.event.headers?.authorization;
         if (spec.auth === 'public' && !authorization) return;
-        const principal = await authenticate(authorization);
+        const principal = await app().identity.authenticate(authorization);
         if (spec.auth === 'admin') requireAdmin(principal);
         logger.appendKeys({ userId: principal.userId });
         principals.set(request.event, principal);
@@ -145,12 +154,14 @@ export function httpHandler<B = undefined, P = undefined, Q = undefined, H = Raw
       headers: validate(spec.headers, headers, 'headers'),
     } as Parsed<B, P, Q, H>;
     const queueToken = headers['x-queue-token'];
-    if (spec.queueGate) await spec.queueGate.gate(queueToken, principal!.userId, spec.queueGate.concertOf(input));
+    const current = app();
+    if (spec.queueGate) await current.waitingRoom.requireActive(queueToken, principal!.userId, spec.queueGate.concertOf(input));
     const reply = await fn({
       ...input,
       principal: principal as RouteInput<B, P, Q, H, A>['principal'],
       queueToken,
       requestId: event.requestContext?.requestId ?? '',
+      app: current,
     });
     return respond(reply);
   });

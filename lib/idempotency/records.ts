@@ -13,9 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, tables } from '../clients/dynamodb';
+import type { Dynamo } from '../clients/dynamodb';
 import type { TransactItem } from '../clients/transactions';
-import { config } from '../config';
 import { UnprocessableError } from '../errors';
 
 export type Scope = 'charge' | 'payment';
@@ -32,37 +31,48 @@ export function requestHash(request: unknown): string {
   return createHash('sha256').update(JSON.stringify(request)).digest('base64url');
 }
 
-/** The transaction item that binds `key` to `response`; fails if the key is taken. */
-export function recordItem<T>(userId: string, scope: Scope, key: string, hash: string, response: T, now: number): TransactItem {
-  return {
-    Put: {
-      TableName: tables.accounts,
-      Item: {
-        ...keyOf(userId, scope, key),
-        requestHash: hash,
-        response,
-        createdAt: new Date(now).toISOString(),
-        ttl: Math.floor(now / 1000) + config.IDEMPOTENCY_TTL_SECONDS,
-      },
-      // An expired record may linger until DynamoDB's TTL deletes it (up to days): it no
-      // longer binds the key.
-      ConditionExpression: 'attribute_not_exists(sk) OR #ttl < :nowSec',
-      ExpressionAttributeNames: { '#ttl': 'ttl' },
-      ExpressionAttributeValues: { ':nowSec': Math.floor(now / 1000) },
-    },
-  };
-}
+export const IDEMPOTENCY_CONDITIONS = {
+  // An expired record may linger until DynamoDB's TTL deletes it (up to days): it no
+  // longer binds the key.
+  unused: 'attribute_not_exists(sk) OR #ttl < :nowSec',
+} as const;
 
-/**
- * The stored response for `key`, or undefined if the key is unused (or expired).
- * A key reused for a different request is a 422.
- */
-export async function findReplay<T>(userId: string, scope: Scope, key: string, hash: string): Promise<T | undefined> {
-  const { Item } = await ddb.send(new GetCommand({ TableName: tables.accounts, Key: keyOf(userId, scope, key), ConsistentRead: true }));
-  if (!Item || Number(Item.ttl) * 1000 < Date.now()) return undefined;
-  const record = Item as unknown as StoredRecord<T>;
-  if (record.requestHash !== hash) {
-    throw new UnprocessableError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
+export class IdempotencyStore {
+  constructor(
+    private readonly db: Dynamo,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  /** The transaction item that binds `key` to `response`; fails if the key is taken. */
+  record<T>(userId: string, scope: Scope, key: string, hash: string, response: T, now: number): TransactItem {
+    return {
+      Put: {
+        TableName: this.db.tables.accounts,
+        Item: {
+          ...keyOf(userId, scope, key),
+          requestHash: hash,
+          response,
+          createdAt: new Date(now).toISOString(),
+          ttl: Math.floor(now / 1000) + this.ttlSeconds,
+        },
+        ConditionExpression: IDEMPOTENCY_CONDITIONS.unused,
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':nowSec': Math.floor(now / 1000) },
+      },
+    };
   }
-  return record.response;
+
+  /**
+   * The stored response for `key`, or undefined if the key is unused (or expired).
+   * A key reused for a different request is a 422.
+   */
+  async findReplay<T>(userId: string, scope: Scope, key: string, hash: string): Promise<T | undefined> {
+    const { Item } = await this.db.doc.send(new GetCommand({ TableName: this.db.tables.accounts, Key: keyOf(userId, scope, key), ConsistentRead: true }));
+    if (!Item || Number(Item.ttl) * 1000 < Date.now()) return undefined;
+    const record = Item as unknown as StoredRecord<T>;
+    if (record.requestHash !== hash) {
+      throw new UnprocessableError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
+    }
+    return record.response;
+  }
 }

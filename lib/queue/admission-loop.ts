@@ -1,19 +1,29 @@
 /**
- * The admission loop run by the scheduled function: one admission pass per concert on
- * sale every ADMISSION_TICK_MS, until the invocation's time is nearly up. A failed pass
- * (Redis briefly down) is logged and counted and the loop goes on; the next pass
- * catches up because each pass works from the current state, not from a backlog.
+ * The admission loop run by the scheduled function: one admission pass per live concert
+ * every `tickMs`, until the invocation's time is nearly up. Which concerts to visit is
+ * the caller's business (`concertIds`, asked once per pass), so the waiting room knows
+ * nothing of the catalog. A failed pass (Redis briefly down) is logged and counted and
+ * the loop goes on; the next pass catches up because each pass works from the current
+ * state, not from a backlog.
  */
-import { listConcerts } from '../booking/catalog';
-import { sleep } from '../clients/transactions';
-import { config } from '../config';
 import { count, logger, metrics, MetricUnit } from '../observability';
-import { waitingRoom } from './index';
+import { sleep } from '../retry';
+import type { WaitingRoom } from './waiting-room';
 
 const STOP_MARGIN_MS = 2_000;
 const GAUGE_EVERY_MS = 10_000;
 
-export async function runAdmissionLoop(remainingMs: () => number, runMs = config.ADMISSION_RUN_SECONDS * 1000) {
+export interface AdmissionLoopOptions {
+  room: WaitingRoom;
+  /** The concerts whose queues are live now. */
+  concertIds: () => Promise<string[]>;
+  /** Time left in the invocation. */
+  remainingMs: () => number;
+  tickMs: number;
+  runMs: number;
+}
+
+export async function runAdmissionLoop(o: AdmissionLoopOptions) {
   const started = Date.now();
   let passes = 0;
   let admitted = 0;
@@ -21,10 +31,9 @@ export async function runAdmissionLoop(remainingMs: () => number, runMs = config
   do {
     const passStart = Date.now();
     try {
-      const concerts = await listConcerts();
-      for (const { concertId } of concerts) {
+      for (const concertId of await o.concertIds()) {
         // One concert's failure must not stop admissions for the others.
-        const r = await waitingRoom.admit(concertId).catch((err: Error) => {
+        const r = await o.room.admit(concertId).catch((err: Error) => {
           count('AdmissionPassFailed');
           logger.error('queue.admission_failed', { concertId, error: err });
           return undefined;
@@ -51,8 +60,8 @@ export async function runAdmissionLoop(remainingMs: () => number, runMs = config
     passes++;
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     const elapsed = Date.now() - passStart;
-    await sleep(Math.max(0, config.ADMISSION_TICK_MS - elapsed));
-  } while (Date.now() - started + config.ADMISSION_TICK_MS < runMs && remainingMs() > STOP_MARGIN_MS + config.ADMISSION_TICK_MS);
+    await sleep(Math.max(0, o.tickMs - elapsed));
+  } while (Date.now() - started + o.tickMs < o.runMs && o.remainingMs() > STOP_MARGIN_MS + o.tickMs);
   logger.info('queue.admission_loop_done', { passes, admitted, ms: Date.now() - started });
   return { passes, admitted };
 }

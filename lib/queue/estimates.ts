@@ -6,7 +6,7 @@
 export interface WaitInputs {
   /** 1-based place in the queue. */
   position: number;
-  /** Active slots freed per second lately (exponential average over ~30 s, see scripts.ts). */
+  /** Active slots freed per second lately (exponential average over ~30 s, see prelude.lua). */
   measuredRatePerSecond: number;
   maxActive: number;
   activeSessionSeconds: number;

@@ -4,7 +4,7 @@
  * concert's keys so a poll stays one Redis round trip. Clients treat it as opaque.
  */
 import { randomBytes } from 'node:crypto';
-import { ConcertId } from '../booking/ids';
+import { ConcertId } from '../ids';
 
 export interface ParsedQueueToken {
   concertId: string;
@@ -32,10 +32,16 @@ export function parseQueueToken(token: string | undefined): ParsedQueueToken | u
   return { concertId, tokenId };
 }
 
-/** The ten keys of a concert's queue, in the order the scripts expect (see scripts.ts). */
+/** A concert's queue keys by name (their roles: prelude.lua). The scripts bind them by name. */
+export const QUEUE_KEYS = ['seq', 'waiting', 'seen', 'active', 'tokens', 'users', 'ended', 'endedAt', 'meta', 'admissions'] as const;
+export type QueueKey = (typeof QUEUE_KEYS)[number];
+
+/** The Redis key of one of a concert's queue keys; all share the hash tag `{q:<concertId>}`. */
+export function queueKey(concertId: string, name: QueueKey): string {
+  return `{q:${concertId}}:${name}`;
+}
+
+/** Every key of a concert's queue, in QUEUE_KEYS order (the KEYS of a script call). */
 export function queueKeys(concertId: string): string[] {
-  const tag = `{q:${concertId}}`;
-  return ['seq', 'waiting', 'seen', 'active', 'tokens', 'users', 'ended', 'endedAt', 'meta', 'admissions'].map(
-    (name) => `${tag}:${name}`,
-  );
+  return QUEUE_KEYS.map((name) => queueKey(concertId, name));
 }

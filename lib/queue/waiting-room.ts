@@ -1,15 +1,29 @@
 /**
  * The virtual waiting room: a strict FIFO queue per concert in front of a bounded
  * active set. Every operation is one Lua script call (one Redis round trip); the
- * scripts and their key layout are documented in scripts.ts.
+ * scripts, their key layout and their rules are in the .lua files beside this module
+ * (prelude.lua first). The waiting room knows nothing of what it sells: callers check
+ * concerts (lib/use-cases) before sending anyone in.
  */
-import type { Cluster, Redis } from 'ioredis';
-import { config } from '../config';
+import type { RedisClient } from '../clients/redis';
 import { toDependencyError } from '../clients/dependency-errors';
 import { DependencyUnavailableError, ForbiddenError, UnauthorizedError } from '../errors';
-import { CONFIGURE, ENTER, EXTEND, FIGURES, FINISH, STATUS, TICK } from './scripts';
+import { scriptArgv, scriptSource, SCRIPTS, type CommonArgs, type ScriptArgs, type ScriptName } from './scripts';
 import { formatQueueToken, newTokenId, parseQueueToken, queueKeys } from './keys';
 import { estimateWait, pollAfterMs } from './estimates';
+import {
+  decodeConfigure,
+  decodeEnter,
+  decodeExtend,
+  decodeFigures,
+  decodeFinish,
+  decodeStatus,
+  decodeTick,
+  type EndReason,
+  type TokenStatus,
+} from './replies';
+
+export type { EndReason } from './replies';
 
 export interface QueueSettings {
   maxActive: number;
@@ -17,8 +31,6 @@ export interface QueueSettings {
   activeSessionSeconds: number;
   abandonAfterSeconds: number;
 }
-
-export type EndReason = 'SESSION_EXPIRED' | 'ABANDONED' | 'LEFT' | 'PAID' | 'LOST';
 
 export type TicketView =
   | { status: 'WAITING'; position: number; etaSeconds: number | null; pollAfterMs: number; activeUntil: null }
@@ -38,54 +50,59 @@ export interface QueueFigures {
   settings: QueueSettings;
 }
 
-type ScriptName = 'wrEnter' | 'wrStatus' | 'wrFinish' | 'wrExtend' | 'wrTick' | 'wrFigures' | 'wrConfigure';
-type Reply = (string | number)[];
-type ScriptClient = (Redis | Cluster) & Record<ScriptName, (...args: (string | number)[]) => Promise<Reply | number>>;
+export interface WaitingRoomOptions {
+  /** Settings of concerts that have not overridden them. */
+  defaults: QueueSettings;
+  /** How long an ended token still answers EXPIRED. */
+  endedRetentionMs: number;
+  /** A call with no answer in this time is an outage (answered 503). */
+  timeoutMs: number;
+}
 
-const SCRIPTS: Record<ScriptName, string> = {
-  wrEnter: ENTER,
-  wrStatus: STATUS,
-  wrFinish: FINISH,
-  wrExtend: EXTEND,
-  wrTick: TICK,
-  wrFigures: FIGURES,
-  wrConfigure: CONFIGURE,
-};
+type ScriptClient = RedisClient & Record<string, (...args: (string | number)[]) => Promise<unknown>>;
 
 const ACTIVE_POLL_MS = 30_000;
+const commandName = (name: ScriptName) => `waitingRoom_${name}`;
 
 export class WaitingRoom {
   private readonly client: ScriptClient;
+  private readonly common: CommonArgs;
 
   constructor(
-    client: Redis | Cluster,
-    private readonly defaults: QueueSettings = defaultQueueSettings(),
-    private readonly endedRetentionMs = config.QUEUE_ENDED_RETENTION_SECONDS * 1000,
+    client: RedisClient,
+    private readonly options: WaitingRoomOptions,
   ) {
-    for (const [name, lua] of Object.entries(SCRIPTS)) {
-      if (!(name in client)) client.defineCommand(name, { numberOfKeys: 10, lua });
+    for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
+      const command = commandName(name);
+      if (!(command in client)) client.defineCommand(command, { numberOfKeys: queueKeys('x').length, lua: scriptSource(name) });
     }
     this.client = client as ScriptClient;
+    const d = options.defaults;
+    this.common = {
+      maxActive: d.maxActive,
+      admitPerSec: d.admissionsPerSecond,
+      activeMs: d.activeSessionSeconds * 1000,
+      abandonMs: d.abandonAfterSeconds * 1000,
+      endedRetentionMs: options.endedRetentionMs,
+    };
   }
 
   /** Takes a place in the queue (or returns the caller's existing place). */
   async enter(concertId: string, userId: string) {
-    const reply = (await this.run('wrEnter', concertId, userId, newTokenId())) as Reply;
-    const [created, tokenId, ...status] = reply;
+    const reply = decodeEnter(await this.run('enter', concertId, { userId, freshTokenId: newTokenId() }));
     return {
-      created: created === 1,
-      token: formatQueueToken(concertId, String(tokenId)),
+      created: reply.created,
+      token: formatQueueToken(concertId, reply.tokenId),
       concertId,
-      ...this.view(status),
+      ...view(reply.status),
     };
   }
 
   /** The poll: where the token stands. Throws for unknown or foreign tokens. */
   async status(token: string | undefined, userId: string): Promise<TicketView & { concertId: string }> {
     const parsed = requireToken(token);
-    const reply = (await this.run('wrStatus', parsed.concertId, parsed.tokenId, userId)) as Reply;
-    assertOwned(reply);
-    return { concertId: parsed.concertId, ...this.view(reply) };
+    const st = decodeStatus(await this.run('status', parsed.concertId, { tokenId: parsed.tokenId, userId }));
+    return { concertId: parsed.concertId, ...view(st) };
   }
 
   /**
@@ -97,129 +114,126 @@ export class WaitingRoom {
     if (parsed.concertId !== concertId) {
       throw new ForbiddenError('QUEUE_TOKEN_WRONG_CONCERT', `This queue token is for concert "${parsed.concertId}", not "${concertId}".`);
     }
-    const reply = (await this.run('wrStatus', parsed.concertId, parsed.tokenId, userId)) as Reply;
-    assertOwned(reply);
-    const view = this.view(reply);
-    if (view.status === 'WAITING') {
-      throw new ForbiddenError('QUEUE_TOKEN_NOT_ACTIVE', `You are still waiting (position ${view.position}); booking opens when your token is ACTIVE.`, {
-        position: view.position,
-        etaSeconds: view.etaSeconds,
+    const v = view(decodeStatus(await this.run('status', parsed.concertId, { tokenId: parsed.tokenId, userId })));
+    if (v.status === 'WAITING') {
+      throw new ForbiddenError('QUEUE_TOKEN_NOT_ACTIVE', `You are still waiting (position ${v.position}); booking opens when your token is ACTIVE.`, {
+        position: v.position,
+        etaSeconds: v.etaSeconds,
       });
     }
-    if (view.status === 'EXPIRED') {
-      throw new UnauthorizedError('QUEUE_TOKEN_EXPIRED', `This queue token has ended (${view.reason}); enter the queue again.`, {
-        reason: view.reason,
-      });
+    if (v.status === 'EXPIRED') {
+      throw new UnauthorizedError('QUEUE_TOKEN_EXPIRED', `This queue token has ended (${v.reason}); enter the queue again.`, { reason: v.reason });
     }
-    return { activeUntilMs: Date.parse(view.activeUntil) };
+    return { activeUntilMs: Date.parse(v.activeUntil) };
   }
 
   /** Leaves the queue or gives up the active slot; the slot is refilled at once. */
   async leave(token: string | undefined, userId: string): Promise<{ ended: boolean }> {
     const parsed = requireToken(token);
-    const [outcome] = (await this.run('wrFinish', parsed.concertId, parsed.tokenId, userId, 'LEFT')) as Reply;
-    assertOwned([outcome ?? 'UNKNOWN']);
+    const { outcome } = decodeFinish(await this.run('finish', parsed.concertId, { tokenId: parsed.tokenId, userId, reason: 'LEFT' }));
+    if (outcome === 'UNKNOWN' || outcome === 'FOREIGN') throw tokenRefused(outcome);
     return { ended: outcome === 'ENDED' };
   }
 
   /** Ends a token after its purchase; the slot is refilled at once. */
   async finish(token: string, userId: string, reason: EndReason): Promise<void> {
     const parsed = requireToken(token);
-    await this.run('wrFinish', parsed.concertId, parsed.tokenId, userId, reason);
+    await this.run('finish', parsed.concertId, { tokenId: parsed.tokenId, userId, reason });
   }
 
   /**
    * Keeps an active session alive at least until `untilMs` (a hold's expiry), but never
    * past admission + session length + `maxExtraMs`; never shortens, never revives.
+   * Returns the session's end (ms), or 0 when it is not active.
    */
   async extend(token: string, untilMs: number, maxExtraMs: number): Promise<number> {
     const parsed = requireToken(token);
-    return Number(await this.run('wrExtend', parsed.concertId, parsed.tokenId, untilMs, maxExtraMs));
+    return decodeExtend(await this.run('extend', parsed.concertId, { tokenId: parsed.tokenId, untilMs, maxExtraMs }));
   }
 
   /** One admission run for a concert (the scheduled function calls this about every 250 ms). */
   async admit(concertId: string) {
-    const [admitted, abandoned, waiting, active] = ((await this.run('wrTick', concertId)) as Reply).map(Number);
-    return { admitted: admitted!, abandoned: abandoned!, waiting: waiting!, active: active! };
+    return decodeTick(await this.run('tick', concertId, {}));
   }
 
   async figures(concertId: string): Promise<QueueFigures> {
-    const r = ((await this.run('wrFigures', concertId)) as Reply).map(Number);
+    const f = decodeFigures(await this.run('figures', concertId, {}));
     return {
       concertId,
-      waiting: r[0]!,
-      active: r[1]!,
-      admittedLastMinute: r[2]!,
-      admittedTotal: r[3]!,
-      admissionRatePerSecond: Math.round((r[2]! / 60) * 1000) / 1000,
-      slotReleaseRatePerSecond: Math.round(r[4]!) / 1000,
-      ticketsIssued: r[9]!,
+      waiting: f.waiting,
+      active: f.active,
+      admittedLastMinute: f.admittedLastMinute,
+      admittedTotal: f.admittedTotal,
+      admissionRatePerSecond: Math.round((f.admittedLastMinute / 60) * 1000) / 1000,
+      slotReleaseRatePerSecond: Math.round(f.rateMilli) / 1000,
+      ticketsIssued: f.issued,
       settings: {
-        maxActive: r[5]!,
-        admissionsPerSecond: r[6]!,
-        activeSessionSeconds: Math.round(r[7]! / 1000),
-        abandonAfterSeconds: Math.round(r[8]! / 1000),
+        maxActive: f.maxActive,
+        admissionsPerSecond: f.admitPerSec,
+        activeSessionSeconds: Math.round(f.activeMs / 1000),
+        abandonAfterSeconds: Math.round(f.abandonMs / 1000),
       },
     };
   }
 
   /** Changes a concert's settings while its queue runs; opened slots are filled at once. */
   async configure(concertId: string, changes: Partial<QueueSettings>): Promise<QueueFigures> {
-    const fields: (string | number)[] = [];
-    if (changes.maxActive !== undefined) fields.push('maxActive', changes.maxActive);
-    if (changes.admissionsPerSecond !== undefined) fields.push('admitPerSec', changes.admissionsPerSecond);
-    if (changes.activeSessionSeconds !== undefined) fields.push('activeMs', changes.activeSessionSeconds * 1000);
-    if (changes.abandonAfterSeconds !== undefined) fields.push('abandonMs', changes.abandonAfterSeconds * 1000);
-    await this.run('wrConfigure', concertId, ...fields);
+    const set = (v: number | undefined, scale = 1) => (v === undefined ? '' : v * scale);
+    decodeConfigure(
+      await this.run('configure', concertId, {
+        setMaxActive: set(changes.maxActive),
+        setAdmitPerSec: set(changes.admissionsPerSecond),
+        setActiveMs: set(changes.activeSessionSeconds, 1000),
+        setAbandonMs: set(changes.abandonAfterSeconds, 1000),
+      }),
+    );
     return this.figures(concertId);
   }
 
-  private async run(name: ScriptName, concertId: string, ...args: (string | number)[]) {
-    const d = this.defaults;
+  private async run<S extends ScriptName>(name: S, concertId: string, args: ScriptArgs<S>): Promise<unknown> {
     let timer: NodeJS.Timeout | undefined;
     // ioredis queues commands while it reconnects (a Cluster without a reachable node does
     // so without limit): a call that has no answer in time is an outage, answered as one.
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DependencyUnavailableError('redis')), config.DEPENDENCY_TIMEOUT_MS + 250);
+      timer = setTimeout(() => reject(new DependencyUnavailableError('redis')), this.options.timeoutMs + 250);
     });
     try {
-      return await Promise.race([
-        this.client[name](
-          ...queueKeys(concertId),
-          d.maxActive,
-          d.admissionsPerSecond,
-          d.activeSessionSeconds * 1000,
-          d.abandonAfterSeconds * 1000,
-          this.endedRetentionMs,
-          ...args,
-        ),
-        deadline,
-      ]);
+      return await Promise.race([this.client[commandName(name)]!(...queueKeys(concertId), ...scriptArgv(name, this.common, args)), deadline]);
     } catch (err) {
       throw toDependencyError('redis', err);
     } finally {
       clearTimeout(timer);
     }
   }
+}
 
-  private view(reply: Reply): TicketView {
-    const [status] = reply;
-    if (status === 'ACTIVE') {
-      return { status, position: 0, etaSeconds: 0, pollAfterMs: ACTIVE_POLL_MS, activeUntil: new Date(Number(reply[2])).toISOString() };
-    }
-    if (status === 'WAITING') {
-      const [, , position, rateMilli, maxActive, activeMs, admitPerSec, abandonMs] = reply.map(Number) as number[];
+/** What a caller is told about a token; unknown and foreign tokens are errors. */
+function view(st: TokenStatus): TicketView {
+  switch (st.status) {
+    case 'ACTIVE':
+      return { status: 'ACTIVE', position: 0, etaSeconds: 0, pollAfterMs: ACTIVE_POLL_MS, activeUntil: new Date(st.activeUntil).toISOString() };
+    case 'WAITING': {
       const etaSeconds = estimateWait({
-        position: position!,
-        measuredRatePerSecond: rateMilli! / 1000,
-        maxActive: maxActive!,
-        activeSessionSeconds: activeMs! / 1000,
-        admissionsPerSecond: admitPerSec!,
+        position: st.position,
+        measuredRatePerSecond: st.rateMilli / 1000,
+        maxActive: st.maxActive,
+        activeSessionSeconds: st.activeMs / 1000,
+        admissionsPerSecond: st.admitPerSec,
       });
-      return { status, position: position!, etaSeconds, pollAfterMs: pollAfterMs(position!, etaSeconds, abandonMs!), activeUntil: null };
+      return { status: 'WAITING', position: st.position, etaSeconds, pollAfterMs: pollAfterMs(st.position, etaSeconds, st.abandonMs), activeUntil: null };
     }
-    return { status: 'EXPIRED', position: null, etaSeconds: null, pollAfterMs: null, activeUntil: null, reason: String(reply[1]) as EndReason };
+    case 'EXPIRED':
+      return { status: 'EXPIRED', position: null, etaSeconds: null, pollAfterMs: null, activeUntil: null, reason: st.reason };
+    case 'UNKNOWN':
+    case 'FOREIGN':
+      throw tokenRefused(st.status);
   }
+}
+
+function tokenRefused(status: 'UNKNOWN' | 'FOREIGN') {
+  return status === 'UNKNOWN'
+    ? new UnauthorizedError('QUEUE_TOKEN_INVALID', 'This queue token is unknown or too old; enter the queue again.')
+    : new ForbiddenError('QUEUE_TOKEN_FOREIGN', 'This queue token belongs to another user.');
 }
 
 function requireToken(token: string | undefined) {
@@ -227,18 +241,4 @@ function requireToken(token: string | undefined) {
   const parsed = parseQueueToken(token);
   if (!parsed) throw new UnauthorizedError('QUEUE_TOKEN_INVALID', 'The X-Queue-Token header does not hold a valid queue token.');
   return parsed;
-}
-
-function assertOwned(reply: Reply) {
-  if (reply[0] === 'UNKNOWN') throw new UnauthorizedError('QUEUE_TOKEN_INVALID', 'This queue token is unknown or too old; enter the queue again.');
-  if (reply[0] === 'FOREIGN') throw new ForbiddenError('QUEUE_TOKEN_FOREIGN', 'This queue token belongs to another user.');
-}
-
-export function defaultQueueSettings(): QueueSettings {
-  return {
-    maxActive: config.QUEUE_MAX_ACTIVE,
-    admissionsPerSecond: config.QUEUE_ADMIT_PER_SECOND,
-    activeSessionSeconds: config.QUEUE_ACTIVE_SECONDS,
-    abandonAfterSeconds: config.QUEUE_ABANDON_SECONDS,
-  };
 }

@@ -1,11 +1,17 @@
 /**
- * What every benchmark phase shares: the running stack, the service's own modules
- * (imported after the stack's environment is set, so their clients point at it), a
- * count of Redis commands and DynamoDB operations the service sends, and helpers to
- * invoke handlers in-process.
+ * What every benchmark phase shares: the running stack, the service's app composed for
+ * it (lib/app.ts, with the stack's endpoints), a count of the Redis commands and
+ * DynamoDB operations the service sends, and helpers to invoke handlers in-process.
  */
-import type { Cluster, Redis } from 'ioredis';
+import { createApp, useApp, type App } from '../../lib/app';
+import type { RedisClient } from '../../lib/clients/redis';
+import { loadConfig } from '../../lib/config';
+import { logger } from '../../lib/observability';
 import type { RunningStack } from '../../infra/local/stack';
+import { handler as enter } from '../../functions/http/queue/enter';
+import { handler as status } from '../../functions/http/queue/status';
+import { handler as hold } from '../../functions/http/reservations/hold';
+import { handler as health } from '../../functions/http/health';
 import { invokeHttp } from '../support/lambda';
 
 export interface Counters {
@@ -16,32 +22,32 @@ export interface Counters {
 export interface BenchContext {
   stack: RunningStack;
   counters: Counters;
+  /** The service's app, installed for the handlers invoked in-process. */
+  app: App;
   /** The service's Redis connection (counted). */
-  redis: Redis | Cluster;
-  lib: {
-    catalog: typeof import('../../lib/booking/catalog');
-    queue: typeof import('../../lib/queue');
-    scripts: typeof import('../../lib/queue/scripts');
-    keys: typeof import('../../lib/queue/keys');
-    identity: typeof import('../../lib/auth/identity');
-    transactions: typeof import('../../lib/clients/transactions');
-  };
-  handlers: Record<'enter' | 'status' | 'hold' | 'health', unknown>;
+  redis: RedisClient;
+  handlers: { enter: unknown; status: unknown; hold: unknown; health: unknown };
   invoke: typeof invokeHttp;
 }
 
-export async function loadContext(stack: RunningStack): Promise<BenchContext> {
-  Object.assign(process.env, stack.env, {
-    POWERTOOLS_LOG_LEVEL: 'CRITICAL',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    // In-process, hundreds of concurrent invocations share one SDK client and its socket
-    // pool (on Lambda each has its own container); waiting for a socket must not read as
-    // an outage.
-    DEPENDENCY_TIMEOUT_MS: '15000',
-  });
+export function loadContext(stack: RunningStack): BenchContext {
+  // The stack's environment also serves the tools that read it (test/support/api.ts).
+  Object.assign(process.env, stack.env, { POWERTOOLS_METRICS_DISABLED: 'true' });
+  logger.setLogLevel('CRITICAL');
+  const app = createApp(
+    loadConfig({
+      ...process.env,
+      ...stack.env,
+      // In-process, hundreds of concurrent invocations share one SDK client and its socket
+      // pool (on Lambda each has its own container); waiting for a socket must not read as
+      // an outage.
+      DEPENDENCY_TIMEOUT_MS: '15000',
+    }),
+  );
+  useApp(app);
   const counters: Counters = { redisCommands: 0, dynamoOps: {} };
 
-  const { redis } = await import('../../lib/clients/redis');
+  const redis = app.clients.redis;
   // Every command the service sends is one request/response with Redis (pipelined or not).
   const target = redis as unknown as { sendCommand: (...args: unknown[]) => unknown };
   const send = target.sendCommand.bind(redis);
@@ -50,8 +56,7 @@ export async function loadContext(stack: RunningStack): Promise<BenchContext> {
     return send(...args);
   };
 
-  const { ddb } = await import('../../lib/clients/dynamodb');
-  ddb.middlewareStack.add(
+  app.clients.dynamo.doc.middlewareStack.add(
     (next, context) => async (args) => {
       const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
       counters.dynamoOps[name] = (counters.dynamoOps[name] ?? 0) + 1;
@@ -60,26 +65,7 @@ export async function loadContext(stack: RunningStack): Promise<BenchContext> {
     { step: 'initialize', name: 'benchCounter' },
   );
 
-  return {
-    stack,
-    counters,
-    redis,
-    lib: {
-      catalog: await import('../../lib/booking/catalog'),
-      queue: await import('../../lib/queue'),
-      scripts: await import('../../lib/queue/scripts'),
-      keys: await import('../../lib/queue/keys'),
-      identity: await import('../../lib/auth/identity'),
-      transactions: await import('../../lib/clients/transactions'),
-    },
-    handlers: {
-      enter: (await import('../../functions/http/queue/enter')).handler,
-      status: (await import('../../functions/http/queue/status')).handler,
-      hold: (await import('../../functions/http/reservations/hold')).handler,
-      health: (await import('../../functions/http/health')).handler,
-    },
-    invoke: invokeHttp,
-  };
+  return { stack, counters, app, redis, handlers: { enter, status, hold, health }, invoke: invokeHttp };
 }
 
 export function totalDynamoOps(c: Counters): number {

@@ -16,6 +16,10 @@ import { parseArgs } from 'node:util';
 import { freePort, killAllNow } from '../../infra/local/processes';
 import { projectDir, startStack } from '../../infra/local/stack';
 import { loadContext } from './context';
+import { seatContention } from './phases/contention';
+import { httpStatusVsNoop } from './phases/http';
+import { queueCost, queueScale } from './phases/queue';
+import { defaultSimOptions, ticketOpening } from './phases/simulation';
 import { machine, writeResults } from './report';
 
 const { values: args } = parseArgs({
@@ -44,13 +48,7 @@ async function main() {
     // Quiet functions; the admission loop keeps running as in production.
     env: { LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
   });
-  const ctx = await loadContext(stack);
-  // The phases use the service's modules, which read their configuration on import:
-  // they are loaded only now that the stack's environment is set.
-  const { queueCost, queueScale } = await import('./phases/queue');
-  const { seatContention } = await import('./phases/contention');
-  const { httpStatusVsNoop } = await import('./phases/http');
-  const { defaultSimOptions, ticketOpening } = await import('./phases/simulation');
+  const ctx = loadContext(stack);
   const results: Record<string, unknown> = {
     machine: machine(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -64,6 +62,7 @@ async function main() {
     if (only.has('http')) results.http = await httpStatusVsNoop(ctx, { users: 1000, durationS: Math.max(3, seconds * 2) });
     if (only.has('sim')) results.simulation = await ticketOpening(ctx, defaultSimOptions(users));
   } finally {
+    await ctx.app.close();
     await stack.stop();
   }
 

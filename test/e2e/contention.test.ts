@@ -2,20 +2,16 @@
  * The invariants under concurrency, over HTTP against the real stack: no seat sold
  * twice, no won created or lost. Every test ends with an audit of what DynamoDB holds.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { ddb, tables } from '../../lib/clients/dynamodb';
-import { seatKey } from '../../lib/booking/keys';
-import { releaseExpiredHold } from '../../lib/booking/holds';
+import { app } from '../../lib/app';
 import { api, charge, givenActiveUsers, givenConcert, givenUser, hold, payFor, sleep, type ActiveUser } from '../support/api';
 import { auditAll, auditWallets } from '../support/invariants';
 
 const DATE = '2027-03-01';
 
-const storedSeat = async (concertId: string, seatNo: number) =>
-  (await ddb.send(new GetCommand({ TableName: tables.seats, Key: seatKey(concertId, DATE, seatNo), ConsistentRead: true }))).Item!;
-const storedReservation = async (reservationId: string) =>
-  (await ddb.send(new GetCommand({ TableName: tables.reservations, Key: { reservationId }, ConsistentRead: true }))).Item!;
+const storedSeat = async (concertId: string, seatNo: number) => (await app().seats.getSeat(concertId, DATE, seatNo))!;
+const storedReservation = async (reservationId: string) => (await app().seats.getReservation(reservationId))!;
+const releaseExpiredHold = (reservationId: string, now?: number) => app().holds.releaseExpiredHold(reservationId, now);
 const balanceOf = async (u: { token: string }) => (await api('GET', '/v1/balance', { token: u.token })).body.balance as number;
 
 describe('holding under contention', () => {

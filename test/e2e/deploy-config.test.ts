@@ -43,6 +43,18 @@ describe('stage configuration', () => {
     expect(routes(local.functions)).toEqual(expect.arrayContaining(expected));
   });
 
+  it('gives every HTTP function the method and path its route declares', async () => {
+    const local = await printService(projectDir, 'local');
+    const declared = Object.values(local.functions as Record<string, any>).filter((f) => f.events?.some((e: any) => e.httpApi));
+    expect(declared.length).toBeGreaterThan(15);
+    for (const f of declared) {
+      const file = String(f.handler).replace(/\.handler$/, '');
+      const { route } = await import(`../../${file}`);
+      const event = f.events.find((e: any) => e.httpApi).httpApi;
+      expect({ file, ...route.endpoint }).toEqual({ file, method: event.method, path: event.path });
+    }
+  });
+
   it('serves no route that is not declared', async () => {
     expect((await api('GET', '/v1/nope')).status).toBe(404);
   });

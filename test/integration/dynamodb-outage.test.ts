@@ -7,16 +7,27 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createApp, useApp, type App } from '../../lib/app';
+import { loadConfig } from '../../lib/config';
+import { quietLogs } from '../support/quiet-logs';
+import { handler as enter } from '../../functions/http/queue/enter';
+import { handler as status } from '../../functions/http/queue/status';
+import { handler as charge } from '../../functions/http/balance/charge';
+import { handler as balance } from '../../functions/http/balance/get';
+import { handler as hold } from '../../functions/http/reservations/hold';
+import { handler as pay } from '../../functions/http/payments/pay';
+import { handler as seats } from '../../functions/http/concerts/seats';
 import { createTables, freePort, startDynamo, type Child } from '../support/private-services';
 import { invokeHttp } from '../support/lambda';
 import { uniqueId } from '../support/api';
 
 let port: number;
-let mintToken: (userId: string) => Promise<string>;
 let dynamo: Child;
 let dbPath: string;
-const h: Record<string, unknown> = {};
-let catalog: typeof import('../../lib/booking/catalog');
+let app: App;
+const h = { enter, status, charge, balance, hold, pay, seats };
+
+quietLogs(); // the outage is expected
 
 beforeAll(async () => {
   port = await freePort();
@@ -24,27 +35,12 @@ beforeAll(async () => {
   dynamo = await startDynamo(port, { dbPath, heapMb: 256 });
   const endpoint = `http://127.0.0.1:${port}`;
   await createTables(endpoint);
-  process.env.DYNAMODB_ENDPOINT = endpoint;
-  process.env.DEPENDENCY_TIMEOUT_MS = '500';
-  process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL'; // the outage is expected; keep its error logs out of the test output
-  // Everything that reads the configuration is imported only now (see the env above).
-  mintToken = (await import('../support/tokens')).mintToken;
-  for (const [name, path] of Object.entries({
-    enter: 'queue/enter',
-    status: 'queue/status',
-    charge: 'balance/charge',
-    balance: 'balance/get',
-    hold: 'reservations/hold',
-    pay: 'payments/pay',
-    seats: 'concerts/seats',
-  })) {
-    h[name] = (await import(`../../functions/http/${path}`)).handler;
-  }
-  catalog = await import('../../lib/booking/catalog');
+  app = createApp(loadConfig({ ...process.env, DYNAMODB_ENDPOINT: endpoint, DEPENDENCY_TIMEOUT_MS: '500' }));
+  useApp(app);
 });
 
 afterAll(async () => {
-  (await import('../../lib/clients/redis')).redis.disconnect();
+  await app.close();
   await dynamo.stop();
   rmSync(dbPath, { recursive: true, force: true });
 });
@@ -52,8 +48,8 @@ afterAll(async () => {
 it('answers 503 DYNAMODB_UNAVAILABLE while DynamoDB is down, half-writes nothing, and recovers', async () => {
   const concertId = uniqueId('ddb-down');
   const date = '2027-06-01';
-  await catalog.createConcert({ concertId, name: 'Outage', dates: [{ date, totalSeats: 10, price: 30_000, priceTiers: [] }] });
-  const auth = { authorization: `Bearer ${await mintToken(uniqueId('carol'))}` };
+  await app.catalog.createConcert({ concertId, name: 'Outage', dates: [{ date, totalSeats: 10, price: 30_000, priceTiers: [] }] });
+  const auth = { authorization: `Bearer ${await app.identity.issueDevToken(uniqueId('carol'), false)}` };
   const queueToken = (await invokeHttp(h.enter, { method: 'POST', headers: auth, body: { concertId } })).body.token;
   const gated = { ...auth, 'x-queue-token': queueToken };
   expect((await invokeHttp(h.charge, { method: 'POST', headers: auth, body: { amount: 100_000 } })).status).toBe(201);

@@ -5,7 +5,7 @@
  */
 import Redis from 'ioredis';
 import { WaitingRoom } from '../../lib/queue/waiting-room';
-import { parseQueueToken, queueKeys } from '../../lib/queue/keys';
+import { parseQueueToken, queueKey } from '../../lib/queue/keys';
 import { sleep, uniqueId } from '../support/api';
 
 let redis: Redis;
@@ -13,13 +13,17 @@ let room: WaitingRoom;
 
 beforeAll(() => {
   redis = new Redis(process.env.REDIS_URL!);
-  room = new WaitingRoom(redis, { maxActive: 0, admissionsPerSecond: 1000, activeSessionSeconds: 600, abandonAfterSeconds: 600 });
+  room = new WaitingRoom(redis, {
+    defaults: { maxActive: 0, admissionsPerSecond: 1000, activeSessionSeconds: 600, abandonAfterSeconds: 600 },
+    endedRetentionMs: 3_600_000,
+    timeoutMs: 2_000,
+  });
 });
 afterAll(async () => {
   await redis.quit();
 });
 
-const activeCount = (concertId: string) => redis.zcard(queueKeys(concertId)[3]!);
+const activeCount = (concertId: string) => redis.zcard(queueKey(concertId, 'active'));
 
 async function enterMany(concertId: string, n: number) {
   const tickets = [];
@@ -76,10 +80,10 @@ describe('admission', () => {
       await Promise.all(Array.from({ length: 10 }, () => room.admit(concertId)));
     }
 
-    const log = (await redis.xrange(queueKeys(concertId)[9]!, '-', '+')).map(([, fields]) => ({
-      seq: Number(fields[1]),
-      token: fields[3]!,
-    }));
+    const log = (await redis.xrange(queueKey(concertId, 'admissions'), '-', '+')).map(([, fields]) => {
+      const entry = Object.fromEntries(fields.flatMap((v, i) => (i % 2 === 0 ? [[v, fields[i + 1]]] : [])));
+      return { seq: Number(entry.seq), token: String(entry.token) };
+    });
     expect(log).toHaveLength(300);
     const seqs = log.map((e) => e.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));

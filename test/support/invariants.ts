@@ -9,11 +9,13 @@
  *           ledger entry, the ledger has no gaps, every USE is a payment of the same
  *           amount and every payment is a USE.
  */
-import { queryAll, scanAll, tables } from '../../lib/clients/dynamodb';
-import { showId } from '../../lib/booking/keys';
+import { app } from '../../lib/app';
+import { showId } from '../../lib/booking/seat-store';
+
+const db = () => app().clients.dynamo;
 
 const reservationsOf = (concertId: string) =>
-  scanAll({ TableName: tables.reservations, FilterExpression: 'concertId = :c', ExpressionAttributeValues: { ':c': concertId }, ConsistentRead: true });
+  db().scanAll({ TableName: db().tables.reservations, FilterExpression: 'concertId = :c', ExpressionAttributeValues: { ':c': concertId }, ConsistentRead: true });
 
 export interface SeatAudit {
   problems: string[];
@@ -43,7 +45,7 @@ export async function auditSeats(concertId: string, dates: string[]): Promise<Se
   for (const [key, n] of confirmedPerSeat) if (n > 1) problems.push(`seat ${key} has ${n} confirmed reservations (sold twice)`);
 
   for (const date of dates) {
-    const items = await queryAll({ TableName: tables.seats, KeyConditionExpression: 'showId = :s', ExpressionAttributeValues: { ':s': showId(concertId, date) }, ConsistentRead: true });
+    const items = await db().queryAll({ TableName: db().tables.seats, KeyConditionExpression: 'showId = :s', ExpressionAttributeValues: { ':s': showId(concertId, date) }, ConsistentRead: true });
     for (const seat of items) {
       seats.total++;
       const where = `${date} seat ${seat.seatNo}`;
@@ -86,7 +88,7 @@ export interface WalletAudit {
 export async function auditWallets(userIds: string[]): Promise<WalletAudit> {
   const audit: WalletAudit = { problems: [], totalBalance: 0, totalCharged: 0, totalUsed: 0, payments: [] };
   for (const userId of new Set(userIds)) {
-    const items = await queryAll({ TableName: tables.accounts, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': userId }, ConsistentRead: true });
+    const items = await db().queryAll({ TableName: db().tables.accounts, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': userId }, ConsistentRead: true });
     const wallet = items.find((i) => i.sk === 'WALLET');
     const ledger = items.filter((i) => i.sk.startsWith('LEDGER#')).sort((a, b) => a.sk.localeCompare(b.sk));
     const payments = items.filter((i) => i.sk.startsWith('PAYMENT#'));

@@ -1,4 +1,4 @@
 /** Bearer tokens minted in-process with the stack's local secret (same code as POST /v1/dev/tokens). */
-import { issueDevToken } from '../../lib/auth/identity';
+import { app } from '../../lib/app';
 
-export const mintToken = (userId: string, admin = false) => issueDevToken(userId, admin);
+export const mintToken = (userId: string, admin = false) => app().identity.issueDevToken(userId, admin);

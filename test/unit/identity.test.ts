@@ -1,6 +1,11 @@
 import { SignJWT } from 'jose';
-import { authenticate } from '../../lib/auth/identity';
-import { mintToken } from '../support/tokens';
+import { Identity } from '../../lib/auth/identity';
+import { loadConfig } from '../../lib/config';
+
+const SECRET = 'unit-test-secret-unit-test-secret';
+const identity = new Identity(loadConfig({ STAGE: 'test', JWT_SECRET: SECRET }));
+const authenticate = (authorization: string | undefined) => identity.authenticate(authorization);
+const mintToken = (userId: string, admin = false) => identity.issueDevToken(userId, admin);
 
 const sign = (secret: string, sub: string, exp: number | string = '1h') =>
   new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(exp).sign(new TextEncoder().encode(secret));
@@ -17,13 +22,13 @@ describe('authenticate', () => {
   });
 
   it('rejects expired, malformed and missing tokens', async () => {
-    await expect(authenticate(`Bearer ${await sign(process.env.JWT_SECRET!, 'dan', Math.floor(Date.now() / 1000) - 60)}`)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    await expect(authenticate(`Bearer ${await sign(SECRET, 'dan', Math.floor(Date.now() / 1000) - 60)}`)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
     await expect(authenticate('Bearer abc.def.ghi')).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
     await expect(authenticate(undefined)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     await expect(authenticate('Basic Zm9vOmJhcg==')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
   it('rejects a subject that is not a usable user id', async () => {
-    await expect(authenticate(`Bearer ${await sign(process.env.JWT_SECRET!, 'has space')}`)).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+    await expect(authenticate(`Bearer ${await sign(SECRET, 'has space')}`)).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
   });
 });

@@ -3,11 +3,10 @@
  * prices, and optionally its queue settings. Safe to retry with the same body.
  */
 import { z } from 'zod';
-import { createConcert } from '../../../lib/booking/catalog';
-import { ConcertId, ShowDate } from '../../../lib/booking/ids';
-import { created, httpHandler } from '../../../lib/http/handler';
+import { created, defineRoute, httpHandler } from '../../../lib/http/handler';
+import { ConcertId, ShowDate } from '../../../lib/ids';
 import { QueueSettingsPatch } from '../../../lib/http/schemas';
-import { waitingRoom } from '../../../lib/queue';
+import { createConcertWithQueue } from '../../../lib/use-cases/create-concert';
 
 const Price = z.number().int().min(1).max(100_000_000);
 const DateSpec = z.strictObject({
@@ -28,15 +27,17 @@ const Body = z.strictObject({
   queue: QueueSettingsPatch.optional(),
 });
 
-export const handler = httpHandler({ auth: 'admin', body: Body }, async ({ body }) => {
-  // Queue settings first: once the concert is on sale its queue must already behave as asked.
-  if (body.queue) await waitingRoom.configure(body.concertId, body.queue);
-  const concert = await createConcert({
-    concertId: body.concertId,
-    name: body.name,
-    venue: body.venue,
-    holdSeconds: body.holdSeconds,
-    dates: body.dates.map((d) => ({ date: d.date, totalSeats: d.seats, price: d.price, priceTiers: d.priceTiers })),
-  });
-  return created({ ...concert, queue: await waitingRoom.figures(concert.concertId) });
-});
+export const route = defineRoute({ endpoint: { method: 'POST', path: '/v1/admin/concerts' }, auth: 'admin', body: Body });
+
+export const handler = httpHandler(route, async ({ body, app }) =>
+  created(
+    await createConcertWithQueue(app, {
+      concertId: body.concertId,
+      name: body.name,
+      venue: body.venue,
+      holdSeconds: body.holdSeconds,
+      dates: body.dates.map((d) => ({ date: d.date, totalSeats: d.seats, price: d.price, priceTiers: d.priceTiers })),
+      queue: body.queue,
+    }),
+  ),
+);

@@ -1,13 +1,11 @@
 /** GET /v1/admin/concerts/{concertId}/queue (admin): live figures and settings of a concert's queue. */
 import { z } from 'zod';
-import { requireConcertOnSale } from '../../../lib/booking/catalog';
-import { ConcertId } from '../../../lib/booking/ids';
-import { httpHandler, ok } from '../../../lib/http/handler';
-import { waitingRoom } from '../../../lib/queue';
+import { defineRoute, httpHandler, ok } from '../../../lib/http/handler';
+import { ConcertId } from '../../../lib/ids';
+import { queueFigures } from '../../../lib/use-cases/queue-settings';
 
 const Path = z.strictObject({ concertId: ConcertId });
 
-export const handler = httpHandler({ auth: 'admin', path: Path }, async ({ path }) => {
-  await requireConcertOnSale(path.concertId);
-  return ok(await waitingRoom.figures(path.concertId));
-});
+export const route = defineRoute({ endpoint: { method: 'GET', path: '/v1/admin/concerts/{concertId}/queue' }, auth: 'admin', path: Path });
+
+export const handler = httpHandler(route, async ({ path, app }) => ok(await queueFigures(app, path.concertId)));

@@ -1,5 +1,6 @@
 /** GET /v1/balance: the caller's balance. */
-import { httpHandler, ok } from '../../../lib/http/handler';
-import { getBalance } from '../../../lib/wallet/wallet';
+import { defineRoute, httpHandler, ok } from '../../../lib/http/handler';
 
-export const handler = httpHandler({ auth: 'user' }, async ({ principal }) => ok(await getBalance(principal.userId)));
+export const route = defineRoute({ endpoint: { method: 'GET', path: '/v1/balance' }, auth: 'user' });
+
+export const handler = httpHandler(route, async ({ principal, app }) => ok(await app.wallet.balance(principal.userId)));

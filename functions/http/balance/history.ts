@@ -1,8 +1,7 @@
 /** GET /v1/balance/history?limit&cursor: the caller's ledger, newest first. */
-import { httpHandler, ok } from '../../../lib/http/handler';
+import { defineRoute, httpHandler, ok } from '../../../lib/http/handler';
 import { Page } from '../../../lib/http/schemas';
-import { history } from '../../../lib/wallet/wallet';
 
-export const handler = httpHandler({ auth: 'user', query: Page }, async ({ principal, query }) =>
-  ok(await history(principal.userId, query.limit, query.cursor)),
-);
+export const route = defineRoute({ endpoint: { method: 'GET', path: '/v1/balance/history' }, auth: 'user', query: Page });
+
+export const handler = httpHandler(route, async ({ principal, query, app }) => ok(await app.wallet.history(principal.userId, query.limit, query.cursor)));

@@ -1,13 +1,15 @@
 /** GET /v1/concerts/{concertId}/dates (queue gate): dates with availableSeats and totalSeats. */
 import { z } from 'zod';
-import { ConcertId } from '../../../lib/booking/ids';
-import { listDates } from '../../../lib/booking/seats';
-import { httpHandler, ok } from '../../../lib/http/handler';
-import { requireActiveQueueToken } from '../../../lib/queue';
+import { defineRoute, httpHandler, ok } from '../../../lib/http/handler';
+import { ConcertId } from '../../../lib/ids';
 
 const Path = z.strictObject({ concertId: ConcertId });
 
-export const handler = httpHandler(
-  { auth: 'user', path: Path, queueGate: { concertOf: (i) => i.path.concertId, gate: requireActiveQueueToken } },
-  async ({ path }) => ok(await listDates(path.concertId)),
-);
+export const route = defineRoute({
+  endpoint: { method: 'GET', path: '/v1/concerts/{concertId}/dates' },
+  auth: 'user',
+  path: Path,
+  queueGate: { concertOf: (i) => i.path.concertId },
+});
+
+export const handler = httpHandler(route, async ({ path, app }) => ok(await app.listings.listDates(path.concertId)));

@@ -1,9 +1,10 @@
 /** GET /v1/concerts: public list of concerts on sale with their dates. */
-import { listConcerts } from '../../../lib/booking/catalog';
-import { httpHandler, ok } from '../../../lib/http/handler';
+import { defineRoute, httpHandler, ok } from '../../../lib/http/handler';
 
-export const handler = httpHandler({ auth: 'public' }, async () => {
-  const concerts = await listConcerts();
+export const route = defineRoute({ endpoint: { method: 'GET', path: '/v1/concerts' }, auth: 'public' });
+
+export const handler = httpHandler(route, async ({ app }) => {
+  const concerts = await app.catalog.listConcerts();
   return ok(
     {
       concerts: concerts.map((c) => ({

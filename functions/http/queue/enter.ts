@@ -1,19 +1,14 @@
 /** POST /v1/queue/tokens {concertId}: take a place in the concert's waiting room. */
 import { z } from 'zod';
-import { ConcertId } from '../../../lib/booking/ids';
-import { created, httpHandler, ok } from '../../../lib/http/handler';
-import { count, logger } from '../../../lib/observability';
-import { waitingRoom } from '../../../lib/queue';
-import { requireConcertOnSale } from '../../../lib/booking/catalog';
+import { created, defineRoute, httpHandler, ok } from '../../../lib/http/handler';
+import { ConcertId } from '../../../lib/ids';
+import { enterQueue } from '../../../lib/use-cases/enter-queue';
 
 const Body = z.strictObject({ concertId: ConcertId });
 
-export const handler = httpHandler({ auth: 'user', body: Body }, async ({ body, principal }) => {
-  await requireConcertOnSale(body.concertId);
-  const { created: isNew, ...ticket } = await waitingRoom.enter(body.concertId, principal.userId);
-  if (isNew) {
-    count('QueueEntered');
-    logger.info('queue.entered', { concertId: body.concertId, status: ticket.status, position: ticket.position });
-  }
+export const route = defineRoute({ endpoint: { method: 'POST', path: '/v1/queue/tokens' }, auth: 'user', body: Body });
+
+export const handler = httpHandler(route, async ({ body, principal, app }) => {
+  const { created: isNew, ticket } = await enterQueue(app, principal.userId, body.concertId);
   return isNew ? created(ticket) : ok(ticket);
 });

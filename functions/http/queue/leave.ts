@@ -1,10 +1,11 @@
 /** DELETE /v1/queue/tokens/current (X-Queue-Token): leave the queue or give up the active slot. */
-import { httpHandler, ok } from '../../../lib/http/handler';
+import { defineRoute, httpHandler, ok } from '../../../lib/http/handler';
 import { logger } from '../../../lib/observability';
-import { waitingRoom } from '../../../lib/queue';
 
-export const handler = httpHandler({ auth: 'user' }, async ({ principal, queueToken }) => {
-  const { ended } = await waitingRoom.leave(queueToken, principal.userId);
+export const route = defineRoute({ endpoint: { method: 'DELETE', path: '/v1/queue/tokens/current' }, auth: 'user' });
+
+export const handler = httpHandler(route, async ({ principal, queueToken, app }) => {
+  const { ended } = await app.waitingRoom.leave(queueToken, principal.userId);
   if (ended) logger.info('queue.left');
   return ok({ status: 'EXPIRED', reason: 'LEFT', ended });
 });

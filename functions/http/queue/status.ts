@@ -1,7 +1,6 @@
 /** GET /v1/queue/status (X-Queue-Token): WAITING with position and ETA, ACTIVE, or EXPIRED. */
-import { httpHandler, ok } from '../../../lib/http/handler';
-import { waitingRoom } from '../../../lib/queue';
+import { defineRoute, httpHandler, ok } from '../../../lib/http/handler';
 
-export const handler = httpHandler({ auth: 'user' }, async ({ principal, queueToken }) =>
-  ok(await waitingRoom.status(queueToken, principal.userId)),
-);
+export const route = defineRoute({ endpoint: { method: 'GET', path: '/v1/queue/status' }, auth: 'user' });
+
+export const handler = httpHandler(route, async ({ principal, queueToken, app }) => ok(await app.waitingRoom.status(queueToken, principal.userId)));

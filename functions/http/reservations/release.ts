@@ -1,11 +1,10 @@
 /** DELETE /v1/reservations/{reservationId}: the holder gives an unpaid seat back now. */
 import { z } from 'zod';
-import { cancelHold } from '../../../lib/booking/holds';
-import { EntityId } from '../../../lib/booking/ids';
-import { httpHandler, ok } from '../../../lib/http/handler';
+import { defineRoute, httpHandler, ok } from '../../../lib/http/handler';
+import { EntityId } from '../../../lib/ids';
 
 const Path = z.strictObject({ reservationId: EntityId });
 
-export const handler = httpHandler({ auth: 'user', path: Path }, async ({ path, principal }) =>
-  ok(await cancelHold(principal.userId, path.reservationId)),
-);
+export const route = defineRoute({ endpoint: { method: 'DELETE', path: '/v1/reservations/{reservationId}' }, auth: 'user', path: Path });
+
+export const handler = httpHandler(route, async ({ path, principal, app }) => ok(await app.holds.cancelHold(principal.userId, path.reservationId)));

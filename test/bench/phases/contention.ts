@@ -25,7 +25,7 @@ async function racers(ctx: BenchContext, concertId: string, n: number): Promise<
       ...(await Promise.all(
         Array.from({ length: Math.min(100, n - i) }, async (_, j) => {
           const userId = `${concertId}-u${i + j}`;
-          const jwt = await ctx.lib.identity.issueDevToken(userId, false);
+          const jwt = await ctx.app.identity.issueDevToken(userId, false);
           const res = await ctx.invoke(ctx.handlers.enter, { method: 'POST', headers: { authorization: `Bearer ${jwt}` }, body: { concertId } });
           if (res.body.status !== 'ACTIVE') throw new Error(`racer not admitted: ${JSON.stringify(res.body)}`);
           return { userId, jwt, token: res.body.token as string };
@@ -39,11 +39,11 @@ async function racers(ctx: BenchContext, concertId: string, n: number): Promise<
 async function race(ctx: BenchContext, label: string, o: { users: number; dates: number; seats: number; pick: (i: number) => { date: number; seat: number } }) {
   const concertId = `bench-${label}`;
   const dates = Array.from({ length: o.dates }, (_, d) => `2027-11-${String(d + 1).padStart(2, '0')}`);
-  await ctx.lib.catalog.createConcert({ concertId, name: label, dates: dates.map((date) => ({ date, totalSeats: o.seats, price: 10_000, priceTiers: [] })) });
-  await ctx.lib.queue.waitingRoom.configure(concertId, { maxActive: o.users, admissionsPerSecond: 100_000 });
+  await ctx.app.catalog.createConcert({ concertId, name: label, dates: dates.map((date) => ({ date, totalSeats: o.seats, price: 10_000, priceTiers: [] })) });
+  await ctx.app.waitingRoom.configure(concertId, { maxActive: o.users, admissionsPerSecond: 100_000 });
   const users = await racers(ctx, concertId, o.users);
 
-  const stats = ctx.lib.transactions.transactionStats;
+  const stats = ctx.app.clients.dynamo.transactionStats;
   const cancelledBefore = { ...stats.cancelled };
   const committedBefore = stats.committed;
   const opsBefore = totalDynamoOps(ctx.counters);

@@ -33,12 +33,12 @@ async function cannon(label: string, url: string, durationS: number, headersFor:
 
 export async function httpStatusVsNoop(ctx: BenchContext, o: { users: number; durationS: number }) {
   const concertId = 'bench-http';
-  await ctx.lib.catalog.createConcert({ concertId, name: concertId, dates: [{ date: '2027-12-01', totalSeats: 50, price: 1000, priceTiers: [] }] });
-  await ctx.lib.queue.waitingRoom.configure(concertId, { maxActive: 0 });
+  await ctx.app.catalog.createConcert({ concertId, name: concertId, dates: [{ date: '2027-12-01', totalSeats: 50, price: 1000, priceTiers: [] }] });
+  await ctx.app.waitingRoom.configure(concertId, { maxActive: 0 });
   const tickets = await Promise.all(
     Array.from({ length: o.users }, async (_, i) => {
       const userId = `http-${i}`;
-      const jwt = await ctx.lib.identity.issueDevToken(userId, false);
+      const jwt = await ctx.app.identity.issueDevToken(userId, false);
       const res = await ctx.invoke(ctx.handlers.enter, { method: 'POST', headers: { authorization: `Bearer ${jwt}` }, body: { concertId } });
       return { authorization: `Bearer ${jwt}`, 'x-queue-token': res.body.token as string };
     }),

@@ -11,6 +11,10 @@ import { runLoad, type LoadResult } from '../load';
 import { progress } from '../progress';
 import { round } from '../stats';
 import type { BenchContext } from '../context';
+import { defaultQueueSettings } from '../../../lib/app';
+import { formatQueueToken, newTokenId, parseQueueToken, queueKeys } from '../../../lib/queue/keys';
+import { decodeEnter } from '../../../lib/queue/replies';
+import { scriptArgv, scriptSource, type CommonArgs } from '../../../lib/queue/scripts';
 
 const CONCURRENCY = 50;
 
@@ -21,19 +25,28 @@ interface Ticket {
 }
 
 async function createPausedConcert(ctx: BenchContext, concertId: string) {
-  await ctx.lib.catalog.createConcert({ concertId, name: concertId, dates: [{ date: '2027-12-01', totalSeats: 50, price: 1000, priceTiers: [] }] });
-  await ctx.lib.queue.waitingRoom.configure(concertId, { maxActive: 0 }); // everybody waits
+  await ctx.app.catalog.createConcert({ concertId, name: concertId, dates: [{ date: '2027-12-01', totalSeats: 50, price: 1000, priceTiers: [] }] });
+  await ctx.app.waitingRoom.configure(concertId, { maxActive: 0 }); // everybody waits
 }
 
 function rawClient(ctx: BenchContext) {
   const client = new Redis(ctx.stack.env.REDIS_URL!, { enableAutoPipelining: true });
-  client.defineCommand('rawStatus', { numberOfKeys: 10, lua: ctx.lib.scripts.STATUS });
-  client.defineCommand('rawEnter', { numberOfKeys: 10, lua: ctx.lib.scripts.ENTER });
+  client.defineCommand('rawStatus', { numberOfKeys: queueKeys('x').length, lua: scriptSource('status') });
+  client.defineCommand('rawEnter', { numberOfKeys: queueKeys('x').length, lua: scriptSource('enter') });
   return client as Redis & Record<'rawStatus' | 'rawEnter', (...args: (string | number)[]) => Promise<unknown>>;
 }
 
-/** The script arguments the service passes (defaults from configuration). */
-const scriptArgs = (ctx: BenchContext, concertId: string) => [...ctx.lib.keys.queueKeys(concertId), 100, 50, 600_000, 180_000, 3_600_000];
+/** The defaults every script call carries, as the service passes them (from its configuration). */
+function commonArgs(ctx: BenchContext): CommonArgs {
+  const d = defaultQueueSettings(ctx.app.config);
+  return {
+    maxActive: d.maxActive,
+    admitPerSec: d.admissionsPerSecond,
+    activeMs: d.activeSessionSeconds * 1000,
+    abandonMs: d.abandonAfterSeconds * 1000,
+    endedRetentionMs: ctx.app.config.QUEUE_ENDED_RETENTION_SECONDS * 1000,
+  };
+}
 
 async function statusLoad(ctx: BenchContext, tickets: Ticket[], label: string, durationMs: number): Promise<LoadResult & { redisRoundTripsPerRequest: number }> {
   const poll = async (i: number) => {
@@ -51,13 +64,14 @@ async function statusLoad(ctx: BenchContext, tickets: Ticket[], label: string, d
 
 async function rawStatusLoad(ctx: BenchContext, concertId: string, tickets: Ticket[], label: string, durationMs: number) {
   const client = rawClient(ctx);
-  const args = scriptArgs(ctx, concertId);
-  const parsed = tickets.map((t) => ({ tokenId: ctx.lib.keys.parseQueueToken(t.token)!.tokenId, userId: t.userId }));
+  const keys = queueKeys(concertId);
+  const common = commonArgs(ctx);
+  const parsed = tickets.map((t) => ({ tokenId: parseQueueToken(t.token)!.tokenId, userId: t.userId }));
   const bar = progress(label, durationMs);
   const r = await runLoad(
     async (i) => {
       const t = parsed[(i * 7919) % parsed.length]!;
-      await client.rawStatus(...args, t.tokenId, t.userId);
+      await client.rawStatus(...keys, ...scriptArgv('status', common, { tokenId: t.tokenId, userId: t.userId }));
     },
     { concurrency: CONCURRENCY, durationMs, progress: bar },
   );
@@ -70,7 +84,7 @@ export async function queueCost(ctx: BenchContext, o: { users: number; durationM
   const concertId = 'bench-queue-cost';
   await createPausedConcert(ctx, concertId);
   const users = Array.from({ length: o.users }, (_, i) => `qc-${i}`);
-  const jwts = await Promise.all(users.map((u) => ctx.lib.identity.issueDevToken(u, false)));
+  const jwts = await Promise.all(users.map((u) => ctx.app.identity.issueDevToken(u, false)));
 
   const tickets: Ticket[] = [];
   const enterBar = progress('1. enter (handler, in-process)', o.users);
@@ -120,7 +134,8 @@ export async function queueScale(ctx: BenchContext, o: { sizes: number[]; durati
   for (const size of o.sizes) {
     const concertId = `bench-scale-${size}`;
     await createPausedConcert(ctx, concertId);
-    const args = scriptArgs(ctx, concertId);
+    const keys = queueKeys(concertId);
+    const common = commonArgs(ctx);
     const memBefore = await usedMemory(ctx);
     const sampleEvery = Math.max(1, Math.floor(size / 5000));
     const sampled: { userId: string; token: string }[] = [];
@@ -128,14 +143,14 @@ export async function queueScale(ctx: BenchContext, o: { sizes: number[]; durati
     const fill = await runLoad(
       async (i) => {
         const userId = `s${size}-${i}`;
-        const reply = (await client.rawEnter(...args, userId, ctx.lib.keys.newTokenId())) as (string | number)[];
-        if (i % sampleEvery === 0) sampled.push({ userId, token: ctx.lib.keys.formatQueueToken(concertId, String(reply[1])) });
+        const reply = decodeEnter(await client.rawEnter(...keys, ...scriptArgv('enter', common, { userId, freshTokenId: newTokenId() })));
+        if (i % sampleEvery === 0) sampled.push({ userId, token: formatQueueToken(concertId, reply.tokenId) });
       },
       { concurrency: 200, count: size, progress: bar },
     );
     bar.stop();
     const memAfter = await usedMemory(ctx);
-    const tickets = await Promise.all(sampled.map(async (s) => ({ ...s, jwt: await ctx.lib.identity.issueDevToken(s.userId, false) })));
+    const tickets = await Promise.all(sampled.map(async (s) => ({ ...s, jwt: await ctx.app.identity.issueDevToken(s.userId, false) })));
     const status = await statusLoad(ctx, tickets, `2. status with ${size.toLocaleString('en')} waiting`, o.durationMs);
     rows.push({
       waiting: size,
@@ -146,7 +161,7 @@ export async function queueScale(ctx: BenchContext, o: { sizes: number[]; durati
       statusCpuMicrosPerOp: round(status.cpuMicrosPerOp, 1),
       errors: status.errors,
     });
-    await ctx.redis.del(...ctx.lib.keys.queueKeys(concertId)); // free the memory for the next size
+    await ctx.redis.del(...queueKeys(concertId)); // free the memory for the next size
   }
   client.disconnect();
   const first = rows[0]!;

@@ -13,6 +13,8 @@ import { performance } from 'node:perf_hooks';
 import { api, type ApiResponse } from '../../support/api';
 import { auditAll } from '../../support/invariants';
 import type { BenchContext } from '../context';
+import { parseQueueToken, queueKey } from '../../../lib/queue/keys';
+import { fieldsOf } from '../../../lib/queue/replies';
 import { progress } from '../progress';
 import { percentile, round, summarize } from '../stats';
 
@@ -70,26 +72,26 @@ interface Sample {
 const SAMPLE_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-return {now, redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf'), redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2])}
+return {'t', now, 'live', redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf'), 'active', redis.call('ZCARD', KEYS[1]), 'waiting', redis.call('ZCARD', KEYS[2])}
 `;
 
 export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
   process.env.TEST_BASE_URL = ctx.stack.baseUrl;
   const concertId = 'bench-ticket-open';
   const dates = Array.from({ length: o.dates }, (_, d) => `2027-10-${String(d + 1).padStart(2, '0')}`);
-  await ctx.lib.catalog.createConcert({
+  await ctx.app.catalog.createConcert({
     concertId,
     name: 'Ticket opening',
     holdSeconds: o.holdSeconds,
     dates: dates.map((date) => ({ date, totalSeats: o.seatsPerDate, price: 50_000, priceTiers: [{ fromSeat: 1, toSeat: 10, price: 120_000 }] })),
   });
-  await ctx.lib.queue.waitingRoom.configure(concertId, {
+  await ctx.app.waitingRoom.configure(concertId, {
     maxActive: o.maxActive,
     admissionsPerSecond: o.admissionsPerSecond,
     activeSessionSeconds: o.activeSessionSeconds,
     abandonAfterSeconds: o.abandonAfterSeconds,
   });
-  const keys = ctx.lib.keys.queueKeys(concertId);
+
 
   const calls: Record<string, { n: number; ms: number[]; non2xx: Record<string, number> }> = {};
   const call = async (name: string, method: string, path: string, opts: Parameters<typeof api>[2]): Promise<ApiResponse> => {
@@ -109,8 +111,8 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      const [t, live, active, waiting] = (await ctx.redis.eval(SAMPLE_LUA, 2, keys[3]!, keys[1]!)) as number[];
-      samples.push({ t: t!, live: live!, active: active!, waiting: waiting! });
+      const f = fieldsOf(await ctx.redis.eval(SAMPLE_LUA, 2, queueKey(concertId, 'active'), queueKey(concertId, 'waiting')));
+      samples.push({ t: Number(f.t), live: Number(f.live), active: Number(f.active), waiting: Number(f.waiting) });
       await sleep(10);
     }
   })();
@@ -123,7 +125,7 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
 
   const runUser = async (r: UserRecord) => {
     await sleep(Math.random() * o.arrivalSeconds * 1000);
-    const token = await ctx.lib.identity.issueDevToken(r.userId, false);
+    const token = await ctx.app.identity.issueDevToken(r.userId, false);
     const entered = await call('POST /v1/queue/tokens', 'POST', '/v1/queue/tokens', { token, body: { concertId } });
     if (entered.status !== 201) return void (r.outcome = `ENTER_${entered.status}`);
     r.token = entered.body.token;
@@ -212,8 +214,11 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
   await sampler;
 
   // What the server did: the admissions log (time, seq, token) of this concert.
-  const log = (await ctx.redis.xrange(keys[9]!, '-', '+')).map(([id, f]) => ({ t: Number(id.split('-')[0]), seq: Number(f[1]), tokenId: f[3]! }));
-  const byTokenId = new Map(records.filter((r) => r.token).map((r) => [ctx.lib.keys.parseQueueToken(r.token!)!.tokenId, r]));
+  const log = (await ctx.redis.xrange(queueKey(concertId, 'admissions'), '-', '+')).map(([id, fields]) => {
+    const entry = Object.fromEntries(fields.flatMap((v, i) => (i % 2 === 0 ? [[v, fields[i + 1]]] : [])));
+    return { t: Number(id.split('-')[0]), seq: Number(entry.seq), tokenId: String(entry.token) };
+  });
+  const byTokenId = new Map(records.filter((r) => r.token).map((r) => [parseQueueToken(r.token!)!.tokenId, r]));
 
   let fifoViolations = 0;
   for (let i = 1; i < log.length; i++) if (log[i]!.seq < log[i - 1]!.seq) fifoViolations++;

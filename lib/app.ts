@@ -1,0 +1,106 @@
+/**
+ * The composition root: builds a container's configuration, clients, stores and
+ * services in one place. Lambda handlers get the container's app through app() (built
+ * from the environment on first use); tests and the benchmark build their own with
+ * createApp(loadConfig({...endpoints})) and install it with useApp(), so nothing reads
+ * the environment at import time and no test needs an import trick.
+ */
+import { Identity } from './auth/identity';
+import { Catalog } from './booking/catalog';
+import { Holds } from './booking/holds';
+import { Listings } from './booking/listings';
+import { ReleaseQueue } from './booking/release-queue';
+import { SeatStore } from './booking/seat-store';
+import { Dynamo } from './clients/dynamodb';
+import { createRedis, type RedisClient } from './clients/redis';
+import { Sqs } from './clients/sqs';
+import { loadConfig, type Config } from './config';
+import { IdempotencyStore } from './idempotency/records';
+import { Payments } from './payment/payments';
+import { WaitingRoom, type QueueSettings } from './queue/waiting-room';
+import { Wallet } from './wallet/wallet';
+import { WalletStore } from './wallet/wallet-store';
+
+export interface App {
+  config: Config;
+  clients: { dynamo: Dynamo; sqs: Sqs; redis: RedisClient };
+  identity: Identity;
+  catalog: Catalog;
+  seats: SeatStore;
+  listings: Listings;
+  holds: Holds;
+  releases: ReleaseQueue;
+  wallets: WalletStore;
+  wallet: Wallet;
+  idempotency: IdempotencyStore;
+  payments: Payments;
+  waitingRoom: WaitingRoom;
+  /** Closes the app's connections (tests, the benchmark). */
+  close: () => Promise<void>;
+}
+
+export interface AppOverrides {
+  /** Use this Redis connection instead of one built from REDIS_URL. */
+  redis?: RedisClient;
+}
+
+export function defaultQueueSettings(config: Config): QueueSettings {
+  return {
+    maxActive: config.QUEUE_MAX_ACTIVE,
+    admissionsPerSecond: config.QUEUE_ADMIT_PER_SECOND,
+    activeSessionSeconds: config.QUEUE_ACTIVE_SECONDS,
+    abandonAfterSeconds: config.QUEUE_ABANDON_SECONDS,
+  };
+}
+
+export function createApp(config: Config = loadConfig(), overrides: AppOverrides = {}): App {
+  const dynamo = new Dynamo(config);
+  const sqs = new Sqs(config);
+  const redis = overrides.redis ?? createRedis(config);
+
+  const seats = new SeatStore(dynamo);
+  const wallets = new WalletStore(dynamo, config.WALLET_RETRY_BUDGET_MS);
+  const idempotency = new IdempotencyStore(dynamo, config.IDEMPOTENCY_TTL_SECONDS);
+  const catalog = new Catalog(dynamo, seats, config.HOLD_SECONDS);
+  const releases = new ReleaseQueue(sqs, config.HOLD_RELEASE_QUEUE_NAME);
+  const holds = new Holds({ db: dynamo, seats, wallets, catalog, releases, holdLimitPerConcert: config.HOLD_LIMIT_PER_CONCERT });
+  const waitingRoom = new WaitingRoom(redis, {
+    defaults: defaultQueueSettings(config),
+    endedRetentionMs: config.QUEUE_ENDED_RETENTION_SECONDS * 1000,
+    timeoutMs: config.DEPENDENCY_TIMEOUT_MS,
+  });
+
+  return {
+    config,
+    clients: { dynamo, sqs, redis },
+    identity: new Identity(config),
+    catalog,
+    seats,
+    listings: new Listings(catalog, seats),
+    holds,
+    releases,
+    wallets,
+    wallet: new Wallet({ db: dynamo, wallets, idempotency, config }),
+    idempotency,
+    payments: new Payments({ db: dynamo, seats, holds, wallets, idempotency }),
+    waitingRoom,
+    close: async () => {
+      if (!overrides.redis) redis.disconnect();
+      dynamo.destroy();
+      sqs.destroy();
+    },
+  };
+}
+
+let current: App | undefined;
+
+/** The container's app: the one installed with useApp(), or one built from the environment. */
+export function app(): App {
+  current ??= createApp();
+  return current;
+}
+
+/** Installs `next` as the container's app (tests, the benchmark); undefined forgets it. */
+export function useApp(next: App | undefined): void {
+  current = next;
+}

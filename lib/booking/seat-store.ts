@@ -1,0 +1,271 @@
+/**
+ * The seat and its reservation: every rule about a seat's life is in this file.
+ *
+ *   Seat (seats table, key showId = "<concertId>#<date>", seatNo)
+ *     (none)     --create-->   AVAILABLE
+ *     AVAILABLE  --hold-->     HELD        by a new reservation, until holdExpiresAt
+ *     HELD       --hold-->     HELD        by the next holder, once the old hold has expired
+ *     HELD       --reserve-->  RESERVED    by its own reservation, before holdExpiresAt (payment)
+ *     HELD       --free-->     AVAILABLE   by its own reservation: given back (any time), or
+ *                                          released after expiry (SQS message, sweep)
+ *     RESERVED   is final.
+ *
+ *   Reservation (reservations table, key reservationId)
+ *     (none)     --open-->     HELD        with the seat's hold, in the same transaction
+ *     HELD       --confirm-->  CONFIRMED   the caller's own, before expiresAt (payment)
+ *     HELD       --end-->      EXPIRED     after expiresAt (release message, sweep)
+ *     HELD       --end-->      CANCELLED   given back by its holder before expiresAt
+ *     CONFIRMED, EXPIRED, CANCELLED are final.
+ *
+ * Time conditions compare against the caller's clock (`now`), so an expired hold is free
+ * for readers and the next writer at once: correctness never waits for the release
+ * message. Each transition is exported as a transaction piece carrying its condition;
+ * flows (lib/booking/holds.ts, lib/payment/payments.ts) compose them by name, and only
+ * the conditions here decide who gets a seat.
+ */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { Dynamo, Item } from '../clients/dynamodb';
+import type { TransactItem } from '../clients/transactions';
+
+export type SeatStatus = 'AVAILABLE' | 'HELD' | 'RESERVED';
+export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED';
+export type HoldEnd = 'EXPIRED' | 'CANCELLED';
+
+export interface ReservationItem {
+  reservationId: string;
+  userId: string;
+  concertId: string;
+  date: string;
+  seatNo: number;
+  price: number;
+  status: ReservationStatus;
+  createdAt: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+  paymentId?: string;
+  confirmedAt?: string;
+  endedAt?: string;
+}
+
+export interface ReservationView {
+  reservationId: string;
+  status: ReservationStatus;
+  concertId: string;
+  date: string;
+  seatNo: number;
+  price: number;
+  createdAt: string;
+  expiresAt: string;
+  paymentId?: string;
+  confirmedAt?: string;
+}
+
+export const showId = (concertId: string, date: string) => `${concertId}#${date}`;
+export const seatKey = (concertId: string, date: string, seatNo: number) => ({ showId: showId(concertId, date), seatNo });
+const seatKeyOf = (r: Pick<ReservationItem, 'concertId' | 'date' | 'seatNo'>) => seatKey(r.concertId, r.date, r.seatNo);
+
+/** Shards of the sparse index of held seats (`heldByExpiry`) that the sweep reads. */
+export const HELD_SHARDS = 4;
+const heldShard = (seatNo: number) => `HELD#${seatNo % HELD_SHARDS}`;
+
+/**
+ * The conditions of the transitions, by name. `:now` is the caller's clock (ms), `:rid`
+ * the reservation in question, `:held` / `:available` the status words.
+ */
+export const SEAT_CONDITIONS = {
+  /** hold: free now (AVAILABLE, or HELD by a hold that has expired). */
+  holdable: 'attribute_exists(seatNo) AND (#status = :available OR (#status = :held AND holdExpiresAt <= :now))',
+  /** reserve: still held by this reservation, and the hold has not expired. */
+  heldByUnexpired: '#status = :held AND reservationId = :rid AND holdExpiresAt > :now',
+  /** free (given back): held by this reservation, expired or not. */
+  heldBy: '#status = :held AND reservationId = :rid',
+  /** free (released after expiry): held by this reservation and past its expiry. */
+  heldByExpired: '#status = :held AND reservationId = :rid AND holdExpiresAt <= :now',
+} as const;
+
+export const RESERVATION_CONDITIONS = {
+  /** open: a new reservation id. */
+  isNew: 'attribute_not_exists(reservationId)',
+  /** confirm: the caller's own, still HELD, and not expired. */
+  confirmable: '#status = :held AND userId = :uid AND expiresAt > :now',
+  /** end: still HELD (a confirmed or already ended reservation is final). */
+  open: '#status = :held',
+} as const;
+
+const STATUS = { '#status': 'status' };
+
+/** A seat can be held: AVAILABLE, or HELD by a hold that has expired. */
+export function isFree(seat: Item, now: number): boolean {
+  return seat.status === 'AVAILABLE' || (seat.status === 'HELD' && Number(seat.holdExpiresAt) <= now);
+}
+
+/** What readers see of a seat: a HELD seat past its hold's expiry is AVAILABLE, message or not. */
+export function seatStatusOf(seat: Item, now: number): SeatStatus {
+  return isFree(seat, now) ? 'AVAILABLE' : (seat.status as SeatStatus);
+}
+
+/** What a reader sees of a reservation: HELD past its expiry is EXPIRED, message or not. */
+export function viewOf(r: ReservationItem, now = Date.now()): ReservationView {
+  const status = r.status === 'HELD' && r.expiresAt <= now ? 'EXPIRED' : r.status;
+  return {
+    reservationId: r.reservationId,
+    status,
+    concertId: r.concertId,
+    date: r.date,
+    seatNo: r.seatNo,
+    price: r.price,
+    createdAt: r.createdAt,
+    expiresAt: new Date(r.expiresAt).toISOString(),
+    ...(r.paymentId ? { paymentId: r.paymentId, confirmedAt: r.confirmedAt } : {}),
+  };
+}
+
+export class SeatStore {
+  constructor(private readonly db: Dynamo) {}
+
+  // --- reads -------------------------------------------------------------------------
+
+  async getSeat(concertId: string, date: string, seatNo: number): Promise<Item | undefined> {
+    const { Item } = await this.db.doc.send(new GetCommand({ TableName: this.db.tables.seats, Key: seatKey(concertId, date, seatNo), ConsistentRead: true }));
+    return Item;
+  }
+
+  async getReservation(reservationId: string): Promise<ReservationItem | undefined> {
+    const { Item } = await this.db.doc.send(new GetCommand({ TableName: this.db.tables.reservations, Key: { reservationId }, ConsistentRead: true }));
+    return Item as ReservationItem | undefined;
+  }
+
+  /** Every seat of a show: seatNo, status, price, holdExpiresAt. */
+  querySeats(show: string): Promise<Item[]> {
+    return this.db.queryAll({
+      TableName: this.db.tables.seats,
+      KeyConditionExpression: 'showId = :id',
+      ProjectionExpression: 'seatNo, #status, price, holdExpiresAt',
+      ExpressionAttributeNames: STATUS,
+      ExpressionAttributeValues: { ':id': show },
+    });
+  }
+
+  /** Reservations whose seat is still HELD with a hold that expired before `cutoff` (ms). */
+  async overdueHolds(cutoff: number): Promise<string[]> {
+    const shards = await Promise.all(
+      Array.from({ length: HELD_SHARDS }, (_, shard) =>
+        this.db.queryAll({
+          TableName: this.db.tables.seats,
+          IndexName: 'heldByExpiry',
+          KeyConditionExpression: 'heldShard = :shard AND holdExpiresAt <= :cutoff',
+          ExpressionAttributeValues: { ':shard': `HELD#${shard}`, ':cutoff': cutoff },
+        }),
+      ),
+    );
+    return shards.flat().map((seat) => String(seat.reservationId));
+  }
+
+  // --- create --------------------------------------------------------------------------
+
+  /** (none) -> AVAILABLE. Never resets an existing seat (a retried creation keeps sold seats sold). */
+  async createSeat(concertId: string, date: string, seatNo: number, price: number): Promise<void> {
+    try {
+      await this.db.doc.send(
+        new PutCommand({
+          TableName: this.db.tables.seats,
+          Item: { ...seatKey(concertId, date, seatNo), price, status: 'AVAILABLE' },
+          ConditionExpression: 'attribute_not_exists(seatNo)',
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  // --- transaction pieces ----------------------------------------------------------------
+
+  /** Seat AVAILABLE (or HELD, expired) -> HELD by `r` until r.expiresAt. Returns the old seat on failure. */
+  hold(r: ReservationItem, now: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.db.tables.seats,
+        Key: seatKeyOf(r),
+        UpdateExpression: 'SET #status = :held, reservationId = :rid, holderId = :uid, holdExpiresAt = :exp, heldShard = :shard',
+        ConditionExpression: SEAT_CONDITIONS.holdable,
+        ExpressionAttributeNames: STATUS,
+        ExpressionAttributeValues: {
+          ':held': 'HELD',
+          ':available': 'AVAILABLE',
+          ':rid': r.reservationId,
+          ':uid': r.userId,
+          ':exp': r.expiresAt,
+          ':shard': heldShard(r.seatNo),
+          ':now': now,
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+
+  /** Reservation (none) -> HELD. */
+  open(r: ReservationItem): TransactItem {
+    return { Put: { TableName: this.db.tables.reservations, Item: r, ConditionExpression: RESERVATION_CONDITIONS.isNew } };
+  }
+
+  /** Seat HELD by `r`, unexpired -> RESERVED with the payment. */
+  reserve(r: ReservationItem, paymentId: string, now: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.db.tables.seats,
+        Key: seatKeyOf(r),
+        UpdateExpression: 'SET #status = :reserved, paymentId = :pid REMOVE holdExpiresAt, heldShard',
+        ConditionExpression: SEAT_CONDITIONS.heldByUnexpired,
+        ExpressionAttributeNames: STATUS,
+        ExpressionAttributeValues: { ':reserved': 'RESERVED', ':held': 'HELD', ':pid': paymentId, ':rid': r.reservationId, ':now': now },
+      },
+    };
+  }
+
+  /** Reservation HELD, the caller's, unexpired -> CONFIRMED. Returns the old reservation on failure. */
+  confirm(r: ReservationItem, userId: string, paymentId: string, at: string, now: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.db.tables.reservations,
+        Key: { reservationId: r.reservationId },
+        UpdateExpression: 'SET #status = :confirmed, paymentId = :pid, confirmedAt = :at',
+        ConditionExpression: RESERVATION_CONDITIONS.confirmable,
+        ExpressionAttributeNames: STATUS,
+        ExpressionAttributeValues: { ':confirmed': 'CONFIRMED', ':held': 'HELD', ':pid': paymentId, ':at': at, ':uid': userId, ':now': now },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+
+  /**
+   * Seat HELD by `r` -> AVAILABLE. `onlyIfExpired`: a release after expiry (message,
+   * sweep), which must leave an unexpired hold alone; otherwise the holder gives it back.
+   */
+  free(r: ReservationItem, now: number, o: { onlyIfExpired: boolean }): TransactItem {
+    return {
+      Update: {
+        TableName: this.db.tables.seats,
+        Key: seatKeyOf(r),
+        UpdateExpression: 'SET #status = :available REMOVE reservationId, holderId, holdExpiresAt, heldShard',
+        ConditionExpression: o.onlyIfExpired ? SEAT_CONDITIONS.heldByExpired : SEAT_CONDITIONS.heldBy,
+        ExpressionAttributeNames: STATUS,
+        ExpressionAttributeValues: { ':available': 'AVAILABLE', ':held': 'HELD', ':rid': r.reservationId, ...(o.onlyIfExpired ? { ':now': now } : {}) },
+      },
+    };
+  }
+
+  /** Reservation HELD -> EXPIRED or CANCELLED. */
+  end(r: ReservationItem, outcome: HoldEnd, now: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.db.tables.reservations,
+        Key: { reservationId: r.reservationId },
+        UpdateExpression: 'SET #status = :outcome, endedAt = :at',
+        ConditionExpression: RESERVATION_CONDITIONS.open,
+        ExpressionAttributeNames: STATUS,
+        ExpressionAttributeValues: { ':outcome': outcome, ':held': 'HELD', ':at': new Date(now).toISOString() },
+      },
+    };
+  }
+}

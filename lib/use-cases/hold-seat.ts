@@ -1,0 +1,24 @@
+/**
+ * Holding a seat as an active queue user: the hold (lib/booking/holds.ts), then the
+ * queue session is stretched to the hold's expiry so the holder can pay, at most one
+ * hold length past the normal session end. The hold is already granted when the
+ * stretch runs; if Redis fails there the session keeps its original end, which is
+ * logged and counted, not an error.
+ */
+import type { App } from '../app';
+import type { HoldRequest } from '../booking/holds';
+import type { ReservationView } from '../booking/seat-store';
+import { count, logger } from '../observability';
+
+export async function holdSeatInQueue(app: Pick<App, 'holds' | 'waitingRoom'>, req: HoldRequest & { queueToken: string }): Promise<ReservationView> {
+  const { queueToken, ...hold } = req;
+  const reservation = await app.holds.holdSeat(hold);
+  const expiresAt = Date.parse(reservation.expiresAt);
+  try {
+    await app.waitingRoom.extend(queueToken, expiresAt, expiresAt - Date.parse(reservation.createdAt));
+  } catch (err) {
+    count('QueueExtendFailed');
+    logger.error('queue.extend_failed', { error: err as Error });
+  }
+  return reservation;
+}
