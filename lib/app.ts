@@ -17,6 +17,7 @@ import { Sqs } from './clients/sqs';
 import { loadConfig, type Config } from './config';
 import { IdempotencyStore } from './idempotency/records';
 import { Payments } from './payment/payments';
+import { QueueHistory } from './queue/history';
 import { WaitingRoom, type QueueSettings } from './queue/waiting-room';
 import { Wallet } from './wallet/wallet';
 import { WalletStore } from './wallet/wallet-store';
@@ -35,6 +36,7 @@ export interface App {
   idempotency: IdempotencyStore;
   payments: Payments;
   waitingRoom: WaitingRoom;
+  history: QueueHistory;
   /** Closes the app's connections (tests, the benchmark). */
   close: () => Promise<void>;
 }
@@ -50,6 +52,7 @@ export function defaultQueueSettings(config: Config): QueueSettings {
     admissionsPerSecond: config.QUEUE_ADMIT_PER_SECOND,
     activeSessionSeconds: config.QUEUE_ACTIVE_SECONDS,
     abandonAfterSeconds: config.QUEUE_ABANDON_SECONDS,
+    expectedSessionSeconds: config.QUEUE_EXPECTED_SESSION_SECONDS ?? config.QUEUE_ACTIVE_SECONDS,
   };
 }
 
@@ -61,7 +64,7 @@ export function createApp(config: Config = loadConfig(), overrides: AppOverrides
   const seats = new SeatStore(dynamo);
   const wallets = new WalletStore(dynamo, config.WALLET_RETRY_BUDGET_MS);
   const idempotency = new IdempotencyStore(dynamo, config.IDEMPOTENCY_TTL_SECONDS);
-  const catalog = new Catalog(dynamo, seats, config.HOLD_SECONDS);
+  const catalog = new Catalog(dynamo, seats, config.HOLD_SECONDS, config.PRE_QUEUE_MINUTES);
   const releases = new ReleaseQueue(sqs, config.HOLD_RELEASE_QUEUE_NAME);
   const holds = new Holds({ db: dynamo, seats, wallets, catalog, releases, holdLimitPerConcert: config.HOLD_LIMIT_PER_CONCERT });
   const waitingRoom = new WaitingRoom(redis, {
@@ -84,6 +87,7 @@ export function createApp(config: Config = loadConfig(), overrides: AppOverrides
     idempotency,
     payments: new Payments({ db: dynamo, seats, holds, wallets, idempotency }),
     waitingRoom,
+    history: new QueueHistory(redis),
     close: async () => {
       if (!overrides.redis) redis.disconnect();
       dynamo.destroy();

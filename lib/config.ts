@@ -51,7 +51,14 @@ const schema = z.object({
   QUEUE_ADMIT_PER_SECOND: int(50, 1),
   QUEUE_ACTIVE_SECONDS: int(600, 1),
   QUEUE_ABANDON_SECONDS: int(180, 5),
+  // The ETA's prior session length for a new concert without measured history
+  // (default: QUEUE_ACTIVE_SECONDS); admins set it per concert (expectedSessionSeconds).
+  QUEUE_EXPECTED_SESSION_SECONDS: z.coerce.number().int().min(1).optional(),
+  // How long an ended token still answers EXPIRED, and how long a sold-out or closed
+  // sale's queue keys live before Redis drops them.
   QUEUE_ENDED_RETENTION_SECONDS: int(3600, 60),
+  // Minutes before salesOpenAt that the pre-queue opens, for concerts that do not say.
+  PRE_QUEUE_MINUTES: int(30, 0, 24 * 60),
   ADMISSION_TICK_MS: int(250, 20, 5000),
   ADMISSION_RUN_SECONDS: int(58, 0, 900),
 

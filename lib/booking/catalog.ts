@@ -12,6 +12,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Dynamo } from '../clients/dynamodb';
 import { ConflictError, NotFoundError, BadRequestError } from '../errors';
 import { logger } from '../observability';
+import { commitmentOf, newSeed } from '../queue/lottery';
+import { preQueueOpensAt, saleStatus, type SaleStatus, type SaleWindow } from './sale';
 import { showId, type SeatStore } from './seat-store';
 
 export interface PriceTier {
@@ -35,11 +37,29 @@ export interface ConcertSpec {
   /** How long a seat stays held for payment; HOLD_SECONDS when not set. */
   holdSeconds?: number;
   dates: ShowDateSpec[];
+  /** ISO time the sale opens; absent = at creation. */
+  salesOpenAt?: string;
+  /** ISO time the sale closes; absent = when sold out. */
+  salesCloseAt?: string;
+  /** How long before salesOpenAt people can join the pre-queue. */
+  preQueueMinutes?: number;
 }
 
-export interface Concert extends ConcertSpec {
-  status: 'CREATING' | 'ON_SALE';
+/** A concert as the catalog keeps it (the lottery's seed is kept apart: see saleOf). */
+export interface Concert extends Omit<ConcertSpec, 'salesOpenAt' | 'salesCloseAt' | 'preQueueMinutes'>, SaleWindow {
+  /** CREATING while its seats are being written, then READY. */
+  creation: 'CREATING' | 'READY';
   createdAt: string;
+  /** hex(SHA-256(seed)) of the pre-queue lottery, published from creation on. */
+  commitment: string;
+}
+
+export interface SaleChange {
+  salesOpenAt?: string;
+  /** null removes the end. */
+  salesCloseAt?: string | null;
+  /** Ends the sale now. */
+  closeNow?: boolean;
 }
 
 export interface Show extends ShowDateSpec {
@@ -60,7 +80,9 @@ function specHash(spec: ConcertSpec): string {
   return createHash('sha256').update(JSON.stringify(spec)).digest('base64url');
 }
 
-function validateSpec(spec: ConcertSpec): void {
+/** Checks a definition before anything is written (also called before queue settings are applied). */
+export function validateSpec(spec: ConcertSpec, now = Date.now()): void {
+  validateWindow(spec.salesOpenAt ? Date.parse(spec.salesOpenAt) : now, spec.salesCloseAt ? Date.parse(spec.salesCloseAt) : undefined);
   const total = spec.dates.reduce((n, d) => n + d.totalSeats, 0);
   if (total > MAX_SEATS_PER_CONCERT) {
     throw new BadRequestError('TOO_MANY_SEATS', `A concert may have at most ${MAX_SEATS_PER_CONCERT} seats over all its dates (this one has ${total}).`);
@@ -77,19 +99,37 @@ function validateSpec(spec: ConcertSpec): void {
   }
 }
 
-function toConcert(item: Record<string, unknown>): Concert {
-  const { specHash: _hash, ...rest } = item;
-  return rest as unknown as Concert;
+function validateWindow(opensAt: number, closesAt: number | undefined): void {
+  if (!Number.isFinite(opensAt)) throw new BadRequestError('INVALID_SALES_OPEN_AT', 'salesOpenAt must be an ISO date and time.');
+  if (closesAt !== undefined && !Number.isFinite(closesAt)) throw new BadRequestError('INVALID_SALES_CLOSE_AT', 'salesCloseAt must be an ISO date and time.');
+  if (closesAt !== undefined && closesAt <= opensAt) throw new BadRequestError('CLOSE_BEFORE_OPEN', 'salesCloseAt must be after salesOpenAt.');
 }
 
+interface StoredConcert extends Concert {
+  lotterySeed: string;
+}
+
+function toStored(item: Record<string, unknown>): StoredConcert {
+  const { specHash: _hash, ...rest } = item;
+  return rest as unknown as StoredConcert;
+}
+
+function toConcert(stored: StoredConcert): Concert {
+  const { lotterySeed: _seed, ...concert } = stored;
+  return concert;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
 export class Catalog {
-  private readonly concertCache = new Map<string, { at: number; value: Concert | undefined }>();
-  private listCache: { at: number; value: Concert[] } | undefined;
+  private readonly concertCache = new Map<string, { at: number; value: StoredConcert | undefined }>();
+  private listCache: { at: number; value: StoredConcert[] } | undefined;
 
   constructor(
     private readonly db: Dynamo,
     private readonly seats: SeatStore,
     private readonly defaultHoldSeconds: number,
+    private readonly defaultPreQueueMinutes = 30,
   ) {}
 
   /**
@@ -99,24 +139,36 @@ export class Catalog {
    * resets a seat that was sold. Another definition under an existing id is a 409.
    */
   async createConcert(spec: ConcertSpec, now = new Date()): Promise<Concert> {
-    validateSpec(spec);
+    validateSpec(spec, now.getTime());
     const { db } = this;
     const hash = specHash(spec);
-    const concert: Concert = { ...spec, status: 'CREATING', createdAt: now.toISOString() };
+    const { salesOpenAt, salesCloseAt, preQueueMinutes, ...definition } = spec;
+    // A fresh seed for the lottery; only its commitment is ever shown before the opening.
+    const lotterySeed = newSeed();
+    const stored: StoredConcert = {
+      ...definition,
+      salesOpenAt: iso(salesOpenAt ? Date.parse(salesOpenAt) : now.getTime()),
+      ...(salesCloseAt ? { salesCloseAt: iso(Date.parse(salesCloseAt)) } : {}),
+      preQueueMinutes: preQueueMinutes ?? this.defaultPreQueueMinutes,
+      scheduleVersion: 0,
+      creation: 'CREATING',
+      createdAt: now.toISOString(),
+      commitment: commitmentOf(lotterySeed),
+      lotterySeed,
+    };
     try {
       await db.doc.send(
         new PutCommand({
           TableName: db.tables.concerts,
-          Item: { ...concert, specHash: hash },
-          ConditionExpression: 'attribute_not_exists(concertId) OR (#status = :creating AND specHash = :hash)',
-          ExpressionAttributeNames: { '#status': 'status' },
+          Item: { ...stored, specHash: hash },
+          ConditionExpression: 'attribute_not_exists(concertId) OR (creation = :creating AND specHash = :hash)',
           ExpressionAttributeValues: { ':creating': 'CREATING', ':hash': hash },
         }),
       );
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       const { Item } = await db.doc.send(new GetCommand({ TableName: db.tables.concerts, Key: { concertId: spec.concertId }, ConsistentRead: true }));
-      if (Item?.specHash === hash && Item.status === 'ON_SALE') return toConcert(Item);
+      if (Item?.specHash === hash && Item.creation === 'READY') return toConcert(toStored(Item));
       throw new ConflictError('CONCERT_EXISTS', `Concert "${spec.concertId}" already exists with another definition.`);
     }
 
@@ -133,53 +185,175 @@ export class Catalog {
       new UpdateCommand({
         TableName: db.tables.concerts,
         Key: { concertId: spec.concertId },
-        UpdateExpression: 'SET #status = :onSale',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':onSale': 'ON_SALE' },
+        UpdateExpression: 'SET creation = :ready',
+        ExpressionAttributeValues: { ':ready': 'READY' },
       }),
     );
-    this.concertCache.delete(spec.concertId);
-    this.listCache = undefined;
+    this.forget(spec.concertId);
     logger.info('concert.created', { concertId: spec.concertId, dates: spec.dates.length, seats: seats.length });
-    return { ...concert, status: 'ON_SALE' };
+    return toConcert({ ...stored, creation: 'READY' });
   }
 
-  /** A concert by id (cached for a few seconds), or undefined. */
-  async getConcert(concertId: string): Promise<Concert | undefined> {
+  /**
+   * Moves the sale window (only while SCHEDULED) or ends the sale now (while SCHEDULED or
+   * ON_SALE). Optimistic: the update is conditional on the version read, and bumps it.
+   */
+  async changeSale(concertId: string, change: SaleChange, now = Date.now()): Promise<Concert> {
+    const { Item } = await this.db.doc.send(new GetCommand({ TableName: this.db.tables.concerts, Key: { concertId }, ConsistentRead: true }));
+    if (!Item || Item.creation !== 'READY') throw new NotFoundError('CONCERT_NOT_FOUND', `There is no concert "${concertId}".`);
+    const current = toStored(Item);
+    const status = saleStatus(current, now);
+    const moving = change.salesOpenAt !== undefined || change.salesCloseAt !== undefined;
+    if (moving && status !== 'SCHEDULED') {
+      throw new ConflictError('SALE_STARTED', `The sale window can be moved only before the sale opens; this concert is ${status}.`, { status });
+    }
+    if (change.closeNow && status !== 'SCHEDULED' && status !== 'ON_SALE') {
+      throw new ConflictError('SALE_ENDED', `The sale has already ended (${status}).`, { status });
+    }
+    const opensAt = change.salesOpenAt !== undefined ? Date.parse(change.salesOpenAt) : Date.parse(current.salesOpenAt);
+    let closesAt = change.salesCloseAt === null ? undefined : change.salesCloseAt !== undefined ? Date.parse(change.salesCloseAt) : current.salesCloseAt ? Date.parse(current.salesCloseAt) : undefined;
+    if (change.closeNow) closesAt = Math.max(now, opensAt + 1);
+    if (change.salesOpenAt !== undefined && opensAt <= now) throw new BadRequestError('OPENS_IN_PAST', 'A moved salesOpenAt must be in the future.');
+    validateWindow(opensAt, closesAt);
+
+    const version = current.scheduleVersion ?? 0;
+    const next: StoredConcert = { ...current, salesOpenAt: iso(opensAt), scheduleVersion: version + 1 };
+    if (closesAt === undefined) delete next.salesCloseAt;
+    else next.salesCloseAt = iso(closesAt);
+    try {
+      await this.db.doc.send(
+        new PutCommand({
+          TableName: this.db.tables.concerts,
+          Item: { ...next, specHash: Item.specHash },
+          ConditionExpression: 'scheduleVersion = :v',
+          ExpressionAttributeValues: { ':v': version },
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) throw new ConflictError('SALE_CHANGED', 'The sale was changed by someone else at the same time; read it again and retry.');
+      throw err;
+    }
+    this.forget(concertId);
+    logger.info('concert.sale_changed', { concertId, salesOpenAt: next.salesOpenAt, salesCloseAt: next.salesCloseAt, version: next.scheduleVersion });
+    return toConcert(next);
+  }
+
+  /** Records that every seat is sold (idempotent; the first time is kept). */
+  async markSoldOut(concertId: string, now = Date.now()): Promise<void> {
+    try {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.tables.concerts,
+          Key: { concertId },
+          UpdateExpression: 'SET soldOutAt = :now',
+          ConditionExpression: 'attribute_exists(concertId) AND attribute_not_exists(soldOutAt)',
+          ExpressionAttributeValues: { ':now': iso(now) },
+        }),
+      );
+      logger.info('concert.sold_out', { concertId });
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+    this.forget(concertId);
+  }
+
+  private forget(concertId: string) {
+    this.concertCache.delete(concertId);
+    this.listCache = undefined;
+  }
+
+  private async stored(concertId: string): Promise<StoredConcert | undefined> {
     const hit = this.concertCache.get(concertId);
     if (hit && Date.now() - hit.at < CATALOG_CACHE_MS) return hit.value;
     const { Item } = await this.db.doc.send(new GetCommand({ TableName: this.db.tables.concerts, Key: { concertId } }));
-    const value = Item ? toConcert(Item) : undefined;
+    const value = Item && Item.creation === 'READY' ? toStored(Item) : undefined;
     this.concertCache.set(concertId, { at: Date.now(), value });
     return value;
   }
 
-  async requireConcertOnSale(concertId: string): Promise<Concert> {
+  /** A created concert by id (cached for a few seconds), or undefined. */
+  async getConcert(concertId: string): Promise<Concert | undefined> {
+    const s = await this.stored(concertId);
+    return s && toConcert(s);
+  }
+
+  /** A created concert, whatever its sale status; 404 otherwise. */
+  async requireConcert(concertId: string): Promise<Concert> {
     const concert = await this.getConcert(concertId);
-    if (!concert || concert.status !== 'ON_SALE') throw new NotFoundError('CONCERT_NOT_FOUND', `There is no concert "${concertId}".`);
+    if (!concert) throw new NotFoundError('CONCERT_NOT_FOUND', `There is no concert "${concertId}".`);
+    return concert;
+  }
+
+  /** The concert with its lottery seed (the waiting room needs it for pre-queue entries; never shown before the opening). */
+  async saleOf(concertId: string): Promise<{ concert: Concert; seedHex: string }> {
+    const s = await this.stored(concertId);
+    if (!s) throw new NotFoundError('CONCERT_NOT_FOUND', `There is no concert "${concertId}".`);
+    return { concert: toConcert(s), seedHex: s.lotterySeed };
+  }
+
+  /** The concert, if seats can be held now: 409 SALES_NOT_OPEN / SALES_CLOSED / SOLD_OUT otherwise. */
+  async requireOnSale(concertId: string, now = Date.now()): Promise<Concert> {
+    const concert = await this.requireConcert(concertId);
+    const status = saleStatus(concert, now);
+    if (status !== 'ON_SALE') throw saleNotOn(concert, status);
     return concert;
   }
 
   async requireShow(concertId: string, date: string): Promise<Show> {
-    const concert = await this.requireConcertOnSale(concertId);
+    const concert = await this.requireConcert(concertId);
     const show = concert.dates.find((d) => d.date === date);
     if (!show) throw new NotFoundError('DATE_NOT_FOUND', `Concert "${concertId}" has no show on ${date}.`);
     return { ...show, showId: showId(concertId, date), holdSeconds: concert.holdSeconds ?? this.defaultHoldSeconds };
   }
 
-  /** Every concert on sale, with its dates (cached for a few seconds). */
+  /** Every created concert (scheduled ones too, and ended ones), with its dates (cached for a few seconds). */
   async listConcerts(): Promise<Concert[]> {
+    return (await this.listStored()).map(toConcert);
+  }
+
+  private async listStored(): Promise<StoredConcert[]> {
     if (this.listCache && Date.now() - this.listCache.at < CATALOG_CACHE_MS) return this.listCache.value;
     const concerts = (
       await this.db.scanAll({
         TableName: this.db.tables.concerts,
-        FilterExpression: '#status = :onSale',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':onSale': 'ON_SALE' },
+        FilterExpression: 'creation = :ready',
+        ExpressionAttributeValues: { ':ready': 'READY' },
       })
-    ).map(toConcert);
+    ).map(toStored);
     concerts.sort((a, b) => a.concertId.localeCompare(b.concertId));
     this.listCache = { at: Date.now(), value: concerts };
     return concerts;
   }
+}
+
+export const totalSeatsOf = (c: Pick<Concert, 'dates'>) => c.dates.reduce((n, d) => n + d.totalSeats, 0);
+
+/** The 409 for booking or entering outside the sale. */
+export function saleNotOn(concert: Concert, status: SaleStatus) {
+  switch (status) {
+    case 'SCHEDULED':
+      return new ConflictError('SALES_NOT_OPEN', `The sale opens at ${concert.salesOpenAt}.`, { opensAt: concert.salesOpenAt });
+    case 'SOLD_OUT':
+      return new ConflictError('SOLD_OUT', 'Every seat of this concert is sold.');
+    default:
+      return new ConflictError('SALES_CLOSED', 'The sale of this concert has closed.', { closedAt: concert.salesCloseAt });
+  }
+}
+
+/** What anyone may see of a concert: its sale status and window, never the lottery's seed. */
+export function publicConcert(c: Concert, now = Date.now()) {
+  return {
+    concertId: c.concertId,
+    name: c.name,
+    venue: c.venue,
+    status: saleStatus(c, now),
+    salesOpenAt: c.salesOpenAt,
+    salesCloseAt: c.salesCloseAt ?? null,
+    preQueueOpensAt: new Date(preQueueOpensAt(c)).toISOString(),
+    soldOutAt: c.soldOutAt ?? null,
+    commitment: c.commitment,
+    holdSeconds: c.holdSeconds,
+    dates: c.dates,
+    createdAt: c.createdAt,
+  };
 }

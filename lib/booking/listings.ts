@@ -28,7 +28,7 @@ export class Listings {
   }
 
   async listDates(concertId: string) {
-    const concert = await this.catalog.requireConcertOnSale(concertId);
+    const concert = await this.catalog.requireConcert(concertId);
     const now = Date.now();
     const dates = await Promise.all(
       concert.dates.map(async (d) => {

@@ -12,4 +12,6 @@ export const QueueSettingsPatch = z.strictObject({
   admissionsPerSecond: z.number().int().min(1).max(100_000).optional(),
   activeSessionSeconds: z.number().int().min(10).max(86_400).optional(),
   abandonAfterSeconds: z.number().int().min(5).max(86_400).optional(),
+  /** The ETA's prior: how long an admitted user is expected to stay. */
+  expectedSessionSeconds: z.number().int().min(1).max(86_400).optional(),
 });

@@ -8,15 +8,18 @@
  */
 import { count, logger, metrics, MetricUnit } from '../observability';
 import { sleep } from '../retry';
-import type { WaitingRoom } from './waiting-room';
+import type { QueueHistory } from './history';
+import type { QueueSchedule, WaitingRoom } from './waiting-room';
 
 const STOP_MARGIN_MS = 2_000;
 const GAUGE_EVERY_MS = 10_000;
 
 export interface AdmissionLoopOptions {
   room: WaitingRoom;
-  /** The concerts whose queues are live now. */
-  concertIds: () => Promise<string[]>;
+  /** Where measured session lengths are recorded (every GAUGE_EVERY_MS). */
+  history?: QueueHistory;
+  /** The concerts whose queues are live now, with their schedules. */
+  concerts: () => Promise<{ concertId: string; schedule: QueueSchedule }[]>;
   /** Time left in the invocation. */
   remainingMs: () => number;
   tickMs: number;
@@ -31,9 +34,9 @@ export async function runAdmissionLoop(o: AdmissionLoopOptions) {
   do {
     const passStart = Date.now();
     try {
-      for (const concertId of await o.concertIds()) {
+      for (const { concertId, schedule } of await o.concerts()) {
         // One concert's failure must not stop admissions for the others.
-        const r = await o.room.admit(concertId).catch((err: Error) => {
+        const r = await o.room.admit(concertId, schedule).catch((err: Error) => {
           count('AdmissionPassFailed');
           logger.error('queue.admission_failed', { concertId, error: err });
           return undefined;
@@ -50,6 +53,10 @@ export async function runAdmissionLoop(o: AdmissionLoopOptions) {
           gauge.addDimension('concertId', concertId);
           gauge.addMetric('QueueWaiting', MetricUnit.Count, r.waiting);
           gauge.addMetric('QueueActive', MetricUnit.Count, r.active);
+          if (o.history) {
+            const f = await o.room.figures(concertId).catch(() => undefined);
+            if (f?.meanSessionSeconds) await o.history.record(concertId, f.sessionsEnded, f.meanSessionSeconds * 1000 * f.sessionsEnded).catch(() => undefined);
+          }
         }
       }
       if (passStart - lastGauge >= GAUGE_EVERY_MS) lastGauge = passStart;

@@ -1,19 +1,34 @@
 -- figures: live numbers for operators.
 -- ARGV: only the defaults.
 -- Returns: {waiting, active, admittedLastMinute, admittedTotal, rateMilli, maxActive,
---   admitPerSec, activeMs, abandonMs, issued}.
+--   admitPerSec, activeMs, abandonMs, expectedMs, issued, phase, preQueued, openedAt,
+--   seatsAvailable, seatsSold, seatsHeld, sessionsEnded, sessionMsTotal}.
 -- Cost: O(log N) plus the admissions of the last minute (XRANGE over one minute of the log).
 local now = now_ms()
 local s = settings()
+local m = redis.call('HMGET', K.meta, 'state', 'opensAt', 'openedAt', 'preCount', 'admittedTotal', 'sesTotalN', 'sesTotalMs')
+local ph = m[1]
+if not ph then
+  if now < tonumber(m[2] or 0) then ph = 'PRE' elseif m[3] then ph = 'OPEN' else ph = 'DRAWING' end
+end
 return reply({
   waiting = redis.call('ZCARD', K.waiting),
   active = redis.call('ZCARD', K.active),
   admittedLastMinute = #redis.call('XRANGE', K.admissions, tostring(now - 60000), '+'),
-  admittedTotal = tonumber(redis.call('HGET', K.meta, 'admittedTotal') or 0),
+  admittedTotal = tonumber(m[5] or 0),
   rateMilli = math.floor(current_rate(now) * 1000),
   maxActive = s.maxActive,
   admitPerSec = s.admitPerSec,
   activeMs = s.activeMs,
   abandonMs = s.abandonMs,
+  expectedMs = s.expectedMs,
   issued = tonumber(redis.call('GET', K.seq) or 0),
+  phase = ph,
+  preQueued = tonumber(m[4] or redis.call('ZCARD', K.pre)),
+  openedAt = tonumber(m[3] or 0),
+  seatsAvailable = seats_available(now) or -1,
+  seatsSold = redis.call('SCARD', K.sold),
+  seatsHeld = redis.call('ZCOUNT', K.held, '(' .. now, '+inf'),
+  sessionsEnded = tonumber(m[6] or 0),
+  sessionMsTotal = tonumber(m[7] or 0),
 })

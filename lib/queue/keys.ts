@@ -17,6 +17,9 @@ export function newTokenId(): string {
   return randomBytes(16).toString('base64url');
 }
 
+/** A public entry id (128 random bits, base64url): names an entry in the lottery, safe to publish. */
+export const newEntryId = newTokenId;
+
 export function formatQueueToken(concertId: string, tokenId: string): string {
   return `${concertId}.${tokenId}`;
 }
@@ -33,7 +36,7 @@ export function parseQueueToken(token: string | undefined): ParsedQueueToken | u
 }
 
 /** A concert's queue keys by name (their roles: prelude.lua). The scripts bind them by name. */
-export const QUEUE_KEYS = ['seq', 'waiting', 'seen', 'active', 'tokens', 'users', 'ended', 'endedAt', 'meta', 'admissions'] as const;
+export const QUEUE_KEYS = ['seq', 'waiting', 'seen', 'active', 'tokens', 'users', 'ended', 'endedAt', 'meta', 'admissions', 'pre', 'entries', 'held', 'sold'] as const;
 export type QueueKey = (typeof QUEUE_KEYS)[number];
 
 /** The Redis key of one of a concert's queue keys; all share the hash tag `{q:<concertId>}`. */

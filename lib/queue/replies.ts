@@ -22,39 +22,82 @@ const num = (f: Fields, name: string): number => {
 
 export type EndReason = 'SESSION_EXPIRED' | 'ABANDONED' | 'LEFT' | 'PAID' | 'LOST';
 
+/** What the ETA is computed from (eta_inputs in prelude.lua; estimates.ts). */
+export interface EtaInputs {
+  /** Decayed count, sum and sum of squares of recent session lengths (s). */
+  sesN: number;
+  sesSum: number;
+  sesSq: number;
+  /** Seconds the active sessions have run so far (their censored lengths). */
+  actExpo: number;
+  /** Decayed counts of queue departures: admitted, dropped (left or abandoned while waiting). */
+  qAdm: number;
+  qDrop: number;
+  maxActive: number;
+  activeMs: number;
+  admitPerSec: number;
+  abandonMs: number;
+  /** The prior session length (ms): the concert's setting or the deployment's history. */
+  expectedMs: number;
+  /** Slots freed per second lately, in thousandths. */
+  rateMilli: number;
+}
+
 /** Where a token stands (token_status in prelude.lua). */
 export type TokenStatus =
-  | { status: 'ACTIVE'; seq: number; activeUntil: number }
-  | {
+  | { status: 'ACTIVE'; seq: number; activeUntil: number; entryId: string }
+  | ({
       status: 'WAITING';
       seq: number;
       position: number;
-      /** Slots freed per second lately, in thousandths. */
-      rateMilli: number;
-      maxActive: number;
-      activeMs: number;
-      admitPerSec: number;
-      abandonMs: number;
-    }
+      entryId: string;
+      /** Seats free now, or null when unknown. */
+      seatsAvailable: number | null;
+      /** Redis time of the answer (ms). */
+      now: number;
+    } & EtaInputs)
+  | { status: 'PRE_QUEUE'; entryId: string; opensAt: number; now: number; drawing: boolean }
+  | { status: 'SOLD_OUT' | 'CLOSED'; entryId?: string }
   | { status: 'EXPIRED'; reason: EndReason }
   | { status: 'UNKNOWN' }
   | { status: 'FOREIGN' };
 
+const etaInputs = (f: Fields): EtaInputs => ({
+  sesN: num(f, 'sesN'),
+  sesSum: num(f, 'sesSum'),
+  sesSq: num(f, 'sesSq'),
+  actExpo: num(f, 'actExpo'),
+  qAdm: num(f, 'qAdm'),
+  qDrop: num(f, 'qDrop'),
+  maxActive: num(f, 'maxActive'),
+  activeMs: num(f, 'activeMs'),
+  admitPerSec: num(f, 'admitPerSec'),
+  abandonMs: num(f, 'abandonMs'),
+  expectedMs: num(f, 'expectedMs'),
+  rateMilli: num(f, 'rateMilli'),
+});
+
+const known = (v: number) => (v < 0 ? null : v);
+
 export function decodeTokenStatus(f: Fields): TokenStatus {
   switch (f.status) {
     case 'ACTIVE':
-      return { status: 'ACTIVE', seq: num(f, 'seq'), activeUntil: num(f, 'activeUntil') };
+      return { status: 'ACTIVE', seq: num(f, 'seq'), activeUntil: num(f, 'activeUntil'), entryId: String(f.entryId ?? '') };
     case 'WAITING':
       return {
         status: 'WAITING',
         seq: num(f, 'seq'),
         position: num(f, 'position'),
-        rateMilli: num(f, 'rateMilli'),
-        maxActive: num(f, 'maxActive'),
-        activeMs: num(f, 'activeMs'),
-        admitPerSec: num(f, 'admitPerSec'),
-        abandonMs: num(f, 'abandonMs'),
+        entryId: String(f.entryId ?? ''),
+        seatsAvailable: known(num(f, 'seatsAvailable')),
+        now: num(f, 'now'),
+        ...etaInputs(f),
       };
+    case 'PRE_QUEUE':
+      return { status: 'PRE_QUEUE', entryId: String(f.entryId), opensAt: num(f, 'opensAt'), now: num(f, 'now'), drawing: num(f, 'drawing') === 1 };
+    case 'SOLD_OUT':
+    case 'CLOSED':
+      return { status: f.status, ...(f.entryId ? { entryId: String(f.entryId) } : {}) };
     case 'EXPIRED':
       return { status: 'EXPIRED', reason: String(f.reason) as EndReason };
     case 'UNKNOWN':
@@ -81,9 +124,35 @@ export const decodeFinish = (reply: unknown) => {
 
 export const decodeExtend = (reply: unknown) => num(fieldsOf(reply), 'activeUntil');
 
+export type QueuePhase = 'PRE' | 'DRAWING' | 'OPEN' | 'SOLD_OUT' | 'CLOSED';
+
 export const decodeTick = (reply: unknown) => {
   const f = fieldsOf(reply);
-  return { admitted: num(f, 'admitted'), abandoned: num(f, 'abandoned'), waiting: num(f, 'waiting'), active: num(f, 'active') };
+  return {
+    admitted: num(f, 'admitted'),
+    abandoned: num(f, 'abandoned'),
+    waiting: num(f, 'waiting'),
+    active: num(f, 'active'),
+    phase: String(f.phase) as QueuePhase,
+  };
+};
+
+export const decodeSchedule = (reply: unknown) => String(fieldsOf(reply).phase) as QueuePhase;
+
+export const decodeStock = (reply: unknown) => {
+  const f = fieldsOf(reply);
+  return { seatsAvailable: known(num(f, 'seatsAvailable')), seatsSold: num(f, 'seatsSold'), state: (String(f.state) || null) as 'SOLD_OUT' | 'CLOSED' | null };
+};
+
+export const decodeDraw = (reply: unknown) => {
+  const f = fieldsOf(reply);
+  const entries = String(f.entries ?? '');
+  return {
+    openedAt: num(f, 'openedAt') || null,
+    preQueued: num(f, 'preQueued'),
+    entries: entries === '' ? [] : entries.split(','),
+    next: num(f, 'next') < 0 ? null : num(f, 'next'),
+  };
 };
 
 export const decodeFigures = (reply: unknown) => {
@@ -98,7 +167,16 @@ export const decodeFigures = (reply: unknown) => {
     admitPerSec: num(f, 'admitPerSec'),
     activeMs: num(f, 'activeMs'),
     abandonMs: num(f, 'abandonMs'),
+    expectedMs: num(f, 'expectedMs'),
     issued: num(f, 'issued'),
+    phase: String(f.phase) as QueuePhase,
+    preQueued: num(f, 'preQueued'),
+    openedAt: num(f, 'openedAt') || null,
+    seatsAvailable: known(num(f, 'seatsAvailable')),
+    seatsSold: num(f, 'seatsSold'),
+    seatsHeld: num(f, 'seatsHeld'),
+    sessionsEnded: num(f, 'sessionsEnded'),
+    sessionMsTotal: num(f, 'sessionMsTotal'),
   };
 };
 

@@ -18,19 +18,28 @@ import extend from './extend.lua';
 import tick from './tick.lua';
 import figures from './figures.lua';
 import configure from './configure.lua';
+import schedule from './schedule.lua';
+import stock from './stock.lua';
+import draw from './draw.lua';
 import { QUEUE_KEYS } from './keys';
 
 /** Arguments every script receives first: the defaults for settings a concert has not overridden. */
-export const COMMON_ARGS = ['maxActive', 'admitPerSec', 'activeMs', 'abandonMs', 'endedRetentionMs'] as const;
+export const COMMON_ARGS = ['maxActive', 'admitPerSec', 'activeMs', 'abandonMs', 'endedRetentionMs', 'expectedMs'] as const;
+
+/** The sale's schedule, from the catalog (schedule.lua, enter.lua, tick.lua). */
+export const SCHEDULE_ARGS = ['opensAtMs', 'closesAtMs', 'schedVer', 'totalSeats'] as const;
 
 export const SCRIPTS = {
-  enter: { body: enter, args: ['userId', 'freshTokenId'] },
+  enter: { body: enter, args: ['userId', 'freshTokenId', 'freshEntryId', 'freshDraw', ...SCHEDULE_ARGS] },
   status: { body: status, args: ['tokenId', 'userId'] },
   finish: { body: finish, args: ['tokenId', 'userId', 'reason'] },
   extend: { body: extend, args: ['tokenId', 'untilMs', 'maxExtraMs'] },
-  tick: { body: tick, args: [] },
+  tick: { body: tick, args: [...SCHEDULE_ARGS] },
   figures: { body: figures, args: [] },
-  configure: { body: configure, args: ['setMaxActive', 'setAdmitPerSec', 'setActiveMs', 'setAbandonMs'] },
+  configure: { body: configure, args: ['setMaxActive', 'setAdmitPerSec', 'setActiveMs', 'setAbandonMs', 'setExpectedMs'] },
+  schedule: { body: schedule, args: [...SCHEDULE_ARGS] },
+  stock: { body: stock, args: ['op', 'seat', 'untilMs', 'payload'] },
+  draw: { body: draw, args: ['offset', 'limit'] },
 } as const satisfies Record<string, { body: string; args: readonly string[] }>;
 
 export type ScriptName = keyof typeof SCRIPTS;

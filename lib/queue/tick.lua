@@ -1,10 +1,19 @@
--- tick: the admission run. Drops abandoned waiters, forgets long-ended tokens (older
--- than A.endedRetentionMs), ends expired sessions and admits.
--- ARGV: only the defaults.
--- Returns: {admitted, abandoned, waiting, active}.
--- Cost: O(k log N) for the k tokens it ends or admits (at most PRUNE_BATCH of each kind).
+-- tick: the admission run. Applies the catalog's schedule, moves the lifecycle on (the
+-- draw at the opening, the close), drops abandoned waiters, forgets long-ended tokens
+-- (older than A.endedRetentionMs), ends expired sessions and admits. On an ended sale it
+-- only makes sure every key expires.
+-- ARGV (named): the schedule A.opensAtMs, A.closesAtMs, A.schedVer, A.totalSeats
+--   (empty = keep the stored one).
+-- Returns: {admitted, abandoned, waiting, active, phase}.
+-- Cost: O(k log N) for the k tokens it ends, places or admits (bounded per kind).
 local now = now_ms()
 local s = settings()
+apply_schedule(A.opensAtMs, A.closesAtMs, A.schedVer, A.totalSeats)
+local ph = phase(now)
+if ph == 'SOLD_OUT' or ph == 'CLOSED' then
+  expire_all()
+  return reply({ admitted = 0, abandoned = 0, waiting = redis.call('ZCARD', K.waiting), active = redis.call('ZCARD', K.active), phase = ph })
+end
 local abandoned = redis.call('ZRANGEBYSCORE', K.seen, '-inf', now - s.abandonMs, 'LIMIT', 0, PRUNE_BATCH)
 for _, t in ipairs(abandoned) do end_token(t, 'ABANDONED', now) end
 local forgotten = redis.call('ZRANGEBYSCORE', K.endedAt, '-inf', now - tonumber(A.endedRetentionMs), 'LIMIT', 0, PRUNE_BATCH)
@@ -12,5 +21,6 @@ for _, t in ipairs(forgotten) do
   redis.call('HDEL', K.ended, t)
   redis.call('ZREM', K.endedAt, t)
 end
+redis.call('ZREMRANGEBYSCORE', K.held, '-inf', now)
 local admitted = admit(now, s)
-return reply({ admitted = admitted, abandoned = #abandoned, waiting = redis.call('ZCARD', K.waiting), active = redis.call('ZCARD', K.active) })
+return reply({ admitted = admitted, abandoned = #abandoned, waiting = redis.call('ZCARD', K.waiting), active = redis.call('ZCARD', K.active), phase = phase(now) })

@@ -7,35 +7,73 @@
  */
 import type { RedisClient } from '../clients/redis';
 import { toDependencyError } from '../clients/dependency-errors';
-import { DependencyUnavailableError, ForbiddenError, UnauthorizedError } from '../errors';
+import { ConflictError, DependencyUnavailableError, ForbiddenError, UnauthorizedError } from '../errors';
 import { scriptArgv, scriptSource, SCRIPTS, type CommonArgs, type ScriptArgs, type ScriptName } from './scripts';
-import { formatQueueToken, newTokenId, parseQueueToken, queueKeys } from './keys';
-import { estimateWait, pollAfterMs } from './estimates';
+import { formatQueueToken, newEntryId, newTokenId, parseQueueToken, queueKeys } from './keys';
+import { estimateWait, pollAfterMs, preQueuePollAfterMs } from './estimates';
+import { drawOf } from './lottery';
 import {
   decodeConfigure,
+  decodeDraw,
   decodeEnter,
   decodeExtend,
   decodeFigures,
   decodeFinish,
+  decodeSchedule,
   decodeStatus,
+  decodeStock,
   decodeTick,
   type EndReason,
+  type QueuePhase,
   type TokenStatus,
 } from './replies';
 
-export type { EndReason } from './replies';
+export type { EndReason, QueuePhase } from './replies';
 
 export interface QueueSettings {
   maxActive: number;
   admissionsPerSecond: number;
   activeSessionSeconds: number;
   abandonAfterSeconds: number;
+  /** The ETA's prior: how long an admitted user is expected to stay (seconds). */
+  expectedSessionSeconds: number;
+}
+
+/** The sale's schedule as the queue needs it (from the catalog). */
+export interface QueueSchedule {
+  opensAtMs: number;
+  /** 0 = no end. */
+  closesAtMs: number;
+  /** Bumped by every operator change; an older copy never overwrites a newer one. */
+  version: number;
+  totalSeats: number;
 }
 
 export type TicketView =
-  | { status: 'WAITING'; position: number; etaSeconds: number | null; pollAfterMs: number; activeUntil: null }
-  | { status: 'ACTIVE'; position: 0; etaSeconds: 0; pollAfterMs: number; activeUntil: string }
+  | {
+      status: 'WAITING';
+      position: number;
+      etaSeconds: number | null;
+      /** An 80% interval around etaSeconds. */
+      etaRange: { low: number; high: number } | null;
+      /** Seats free now (held seats may come back); null when not known. */
+      seatsAvailable: number | null;
+      pollAfterMs: number;
+      activeUntil: null;
+      entryId: string;
+    }
+  | { status: 'PRE_QUEUE'; position: null; etaSeconds: null; opensAt: string; pollAfterMs: number; activeUntil: null; entryId: string }
+  | { status: 'ACTIVE'; position: 0; etaSeconds: 0; pollAfterMs: number; activeUntil: string; entryId: string }
+  | { status: 'SOLD_OUT' | 'CLOSED'; position: null; etaSeconds: null; pollAfterMs: null; activeUntil: null }
   | { status: 'EXPIRED'; position: null; etaSeconds: null; pollAfterMs: null; activeUntil: null; reason: EndReason };
+
+/** The published record of the pre-queue lottery, a page at a time. */
+export interface DrawPage {
+  openedAt: number | null;
+  preQueued: number;
+  entries: string[];
+  next: number | null;
+}
 
 export interface QueueFigures {
   concertId: string;
@@ -47,6 +85,15 @@ export interface QueueFigures {
   /** Active slots freed per second lately (leaves, payments, expiries): the queue's throughput. */
   slotReleaseRatePerSecond: number;
   ticketsIssued: number;
+  phase: QueuePhase;
+  preQueued: number;
+  openedAt: string | null;
+  seatsAvailable: number | null;
+  seatsSold: number;
+  seatsHeld: number;
+  /** Sessions ended so far and their mean length (s), as measured. */
+  sessionsEnded: number;
+  meanSessionSeconds: number | null;
   settings: QueueSettings;
 }
 
@@ -84,12 +131,27 @@ export class WaitingRoom {
       activeMs: d.activeSessionSeconds * 1000,
       abandonMs: d.abandonAfterSeconds * 1000,
       endedRetentionMs: options.endedRetentionMs,
+      expectedMs: d.expectedSessionSeconds * 1000,
     };
   }
 
-  /** Takes a place in the queue (or returns the caller's existing place). */
-  async enter(concertId: string, userId: string) {
-    const reply = decodeEnter(await this.run('enter', concertId, { userId, freshTokenId: newTokenId() }));
+  /**
+   * Takes a place in the queue (or returns the caller's existing place): in the
+   * pre-queue before the opening (its place in the lottery is HMAC(seed, entryId)), FIFO
+   * after it. 409 SOLD_OUT / SALES_CLOSED when the sale has ended.
+   */
+  async enter(concertId: string, userId: string, sale?: QueueSchedule & { seedHex: string }) {
+    const freshEntryId = newEntryId();
+    const reply = decodeEnter(
+      await this.run('enter', concertId, {
+        userId,
+        freshTokenId: newTokenId(),
+        freshEntryId,
+        freshDraw: sale ? drawOf(sale.seedHex, freshEntryId) : '',
+        ...(sale ? scheduleArgs(sale) : NO_SCHEDULE),
+      }),
+    );
+    if (reply.status.status === 'SOLD_OUT' || reply.status.status === 'CLOSED') throw saleEnded(reply.status.status);
     return {
       created: reply.created,
       token: formatQueueToken(concertId, reply.tokenId),
@@ -121,9 +183,14 @@ export class WaitingRoom {
         etaSeconds: v.etaSeconds,
       });
     }
+    if (v.status === 'PRE_QUEUE') {
+      throw new ForbiddenError('QUEUE_TOKEN_NOT_ACTIVE', `The sale opens at ${v.opensAt}; your place is drawn then.`, { opensAt: v.opensAt });
+    }
+    if (v.status === 'SOLD_OUT' || v.status === 'CLOSED') throw saleEnded(v.status);
     if (v.status === 'EXPIRED') {
       throw new UnauthorizedError('QUEUE_TOKEN_EXPIRED', `This queue token has ended (${v.reason}); enter the queue again.`, { reason: v.reason });
     }
+    if (v.status !== 'ACTIVE') throw new Error(`unexpected queue status ${v.status}`);
     return { activeUntilMs: Date.parse(v.activeUntil) };
   }
 
@@ -152,8 +219,45 @@ export class WaitingRoom {
   }
 
   /** One admission run for a concert (the scheduled function calls this about every 250 ms). */
-  async admit(concertId: string) {
-    return decodeTick(await this.run('tick', concertId, {}));
+  async admit(concertId: string, schedule?: QueueSchedule) {
+    return decodeTick(await this.run('tick', concertId, schedule ? scheduleArgs(schedule) : NO_SCHEDULE));
+  }
+
+  /** Stores the sale's schedule (creation, an operator's change) and moves the lifecycle on. */
+  async schedule(concertId: string, schedule: QueueSchedule): Promise<QueuePhase> {
+    return decodeSchedule(await this.run('schedule', concertId, scheduleArgs(schedule)));
+  }
+
+  /**
+   * The availability figure (seats free now, sold; SOLD_OUT when every seat is paid),
+   * kept after each committed change in DynamoDB; idempotent. See stock.lua.
+   */
+  async seatHeld(concertId: string, date: string, seatNo: number, untilMs: number) {
+    return decodeStock(await this.run('stock', concertId, { op: 'hold', seat: `${date}#${seatNo}`, untilMs, payload: '' }));
+  }
+
+  async seatFreed(concertId: string, date: string, seatNo: number) {
+    return decodeStock(await this.run('stock', concertId, { op: 'free', seat: `${date}#${seatNo}`, untilMs: 0, payload: '' }));
+  }
+
+  async seatSold(concertId: string, date: string, seatNo: number) {
+    return decodeStock(await this.run('stock', concertId, { op: 'sold', seat: `${date}#${seatNo}`, untilMs: 0, payload: '' }));
+  }
+
+  /** Replaces the availability figure with what DynamoDB says (the sweep). */
+  async reconcileStock(concertId: string, stock: { total: number; held: { date: string; seatNo: number; untilMs: number }[]; sold: { date: string; seatNo: number }[] }) {
+    const payload = JSON.stringify({
+      total: stock.total,
+      held: Object.fromEntries(stock.held.map((h) => [`${h.date}#${h.seatNo}`, h.untilMs])),
+      sold: stock.sold.map((s) => `${s.date}#${s.seatNo}`),
+    });
+    // cjson decodes an empty object as an empty table either way; an empty array needs care.
+    return decodeStock(await this.run('stock', concertId, { op: 'reconcile', seat: '', untilMs: 0, payload: payload.replace('"sold":[]', '"sold":{}') }));
+  }
+
+  /** A page of the pre-queue lottery's drawn order (entryIds), from `offset`. */
+  async drawPage(concertId: string, offset: number, limit: number): Promise<DrawPage> {
+    return decodeDraw(await this.run('draw', concertId, { offset, limit }));
   }
 
   async figures(concertId: string): Promise<QueueFigures> {
@@ -167,11 +271,20 @@ export class WaitingRoom {
       admissionRatePerSecond: Math.round((f.admittedLastMinute / 60) * 1000) / 1000,
       slotReleaseRatePerSecond: Math.round(f.rateMilli) / 1000,
       ticketsIssued: f.issued,
+      phase: f.phase,
+      preQueued: f.preQueued,
+      openedAt: f.openedAt ? new Date(f.openedAt).toISOString() : null,
+      seatsAvailable: f.seatsAvailable,
+      seatsSold: f.seatsSold,
+      seatsHeld: f.seatsHeld,
+      sessionsEnded: f.sessionsEnded,
+      meanSessionSeconds: f.sessionsEnded > 0 ? Math.round(f.sessionMsTotal / f.sessionsEnded / 100) / 10 : null,
       settings: {
         maxActive: f.maxActive,
         admissionsPerSecond: f.admitPerSec,
         activeSessionSeconds: Math.round(f.activeMs / 1000),
         abandonAfterSeconds: Math.round(f.abandonMs / 1000),
+        expectedSessionSeconds: Math.round(f.expectedMs / 1000),
       },
     };
   }
@@ -185,6 +298,7 @@ export class WaitingRoom {
         setAdmitPerSec: set(changes.admissionsPerSecond),
         setActiveMs: set(changes.activeSessionSeconds, 1000),
         setAbandonMs: set(changes.abandonAfterSeconds, 1000),
+        setExpectedMs: set(changes.expectedSessionSeconds, 1000),
       }),
     );
     return this.figures(concertId);
@@ -207,27 +321,53 @@ export class WaitingRoom {
   }
 }
 
+const NO_SCHEDULE = { opensAtMs: '', closesAtMs: '', schedVer: '', totalSeats: '' };
+
+const scheduleArgs = (s: QueueSchedule) => ({ opensAtMs: s.opensAtMs, closesAtMs: s.closesAtMs, schedVer: s.version, totalSeats: s.totalSeats });
+
 /** What a caller is told about a token; unknown and foreign tokens are errors. */
 function view(st: TokenStatus): TicketView {
   switch (st.status) {
     case 'ACTIVE':
-      return { status: 'ACTIVE', position: 0, etaSeconds: 0, pollAfterMs: ACTIVE_POLL_MS, activeUntil: new Date(st.activeUntil).toISOString() };
+      return { status: 'ACTIVE', position: 0, etaSeconds: 0, pollAfterMs: ACTIVE_POLL_MS, activeUntil: new Date(st.activeUntil).toISOString(), entryId: st.entryId };
     case 'WAITING': {
-      const etaSeconds = estimateWait({
+      const estimate = estimateWait(st.position, st);
+      return {
+        status: 'WAITING',
         position: st.position,
-        measuredRatePerSecond: st.rateMilli / 1000,
-        maxActive: st.maxActive,
-        activeSessionSeconds: st.activeMs / 1000,
-        admissionsPerSecond: st.admitPerSec,
-      });
-      return { status: 'WAITING', position: st.position, etaSeconds, pollAfterMs: pollAfterMs(st.position, etaSeconds, st.abandonMs), activeUntil: null };
+        etaSeconds: estimate?.etaSeconds ?? null,
+        etaRange: estimate?.etaRange ?? null,
+        seatsAvailable: st.seatsAvailable,
+        pollAfterMs: pollAfterMs(st.position, estimate?.etaSeconds ?? null, st.abandonMs, Math.random, st.seatsAvailable),
+        activeUntil: null,
+        entryId: st.entryId,
+      };
     }
+    case 'PRE_QUEUE':
+      return {
+        status: 'PRE_QUEUE',
+        position: null,
+        etaSeconds: null,
+        opensAt: new Date(st.opensAt).toISOString(),
+        pollAfterMs: preQueuePollAfterMs(st.opensAt - st.now, st.drawing),
+        activeUntil: null,
+        entryId: st.entryId,
+      };
+    case 'SOLD_OUT':
+    case 'CLOSED':
+      return { status: st.status, position: null, etaSeconds: null, pollAfterMs: null, activeUntil: null };
     case 'EXPIRED':
       return { status: 'EXPIRED', position: null, etaSeconds: null, pollAfterMs: null, activeUntil: null, reason: st.reason };
     case 'UNKNOWN':
     case 'FOREIGN':
       throw tokenRefused(st.status);
   }
+}
+
+export function saleEnded(status: 'SOLD_OUT' | 'CLOSED') {
+  return status === 'SOLD_OUT'
+    ? new ConflictError('SOLD_OUT', 'Every seat of this concert is sold.')
+    : new ConflictError('SALES_CLOSED', 'The sale of this concert has closed.');
 }
 
 function tokenRefused(status: 'UNKNOWN' | 'FOREIGN') {

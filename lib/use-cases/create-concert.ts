@@ -1,12 +1,31 @@
-/** Creating a concert with its queue settings, and answering with the queue's live figures. */
+/**
+ * Creating a concert with its sale window and queue settings, and answering with the
+ * queue's live figures. The definition is checked before anything is written, and the
+ * queue is configured only once the concert exists (a 409 for an existing id or a 400
+ * changes no live queue). The ETA prior (`expectedSessionSeconds`) defaults to the
+ * deployment's measured history (lib/queue/history.ts).
+ */
 import type { App } from '../app';
-import type { ConcertSpec } from '../booking/catalog';
+import { publicConcert, totalSeatsOf, validateSpec, type ConcertSpec } from '../booking/catalog';
+import { queueSchedule } from '../booking/sale';
+import { logger } from '../observability';
 import type { QueueSettings } from '../queue/waiting-room';
 
-export async function createConcertWithQueue(app: Pick<App, 'catalog' | 'waitingRoom'>, spec: ConcertSpec & { queue?: Partial<QueueSettings> }) {
+export async function createConcertWithQueue(app: Pick<App, 'catalog' | 'waitingRoom' | 'history'>, spec: ConcertSpec & { queue?: Partial<QueueSettings> }) {
   const { queue, ...concertSpec } = spec;
-  // Queue settings first: once the concert is on sale its queue must already behave as asked.
-  if (queue) await app.waitingRoom.configure(spec.concertId, queue);
+  validateSpec(concertSpec);
   const concert = await app.catalog.createConcert(concertSpec);
-  return { ...concert, queue: await app.waitingRoom.figures(concert.concertId) };
+  const settings: Partial<QueueSettings> = { ...queue };
+  if (settings.expectedSessionSeconds === undefined) {
+    const measured = await app.history.meanSessionMs().catch((err: Error) => {
+      logger.warn('queue.history_unavailable', { error: err });
+      return undefined;
+    });
+    if (measured !== undefined) settings.expectedSessionSeconds = Math.max(1, Math.round(measured / 1000));
+  }
+  // The schedule first: the queue must know its opening before anything else runs on it.
+  await app.waitingRoom.schedule(concert.concertId, queueSchedule(concert, totalSeatsOf(concert)));
+  if (Object.keys(settings).length > 0) await app.waitingRoom.configure(concert.concertId, settings);
+  return { ...publicConcert(concert), queue: await app.waitingRoom.figures(concert.concertId) };
 }
+

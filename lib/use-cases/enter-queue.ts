@@ -1,10 +1,29 @@
-/** Entering a concert's waiting room: only for a concert on sale (the waiting room itself knows no concerts). */
+/**
+ * Entering a concert's waiting room. The catalog decides whether the queue is open
+ * (the pre-queue window or the sale; 409 SALES_NOT_OPEN / SALES_CLOSED / SOLD_OUT
+ * otherwise) and hands the waiting room the schedule and the lottery's seed; the waiting
+ * room itself knows no concerts.
+ */
 import type { App } from '../app';
+import { saleNotOn, totalSeatsOf } from '../booking/catalog';
+import { preQueueOpensAt, queueIsOpen, queueSchedule, saleStatus } from '../booking/sale';
+import { ConflictError } from '../errors';
 import { count, logger } from '../observability';
 
-export async function enterQueue(app: Pick<App, 'catalog' | 'waitingRoom'>, userId: string, concertId: string) {
-  await app.catalog.requireConcertOnSale(concertId);
-  const { created, ...ticket } = await app.waitingRoom.enter(concertId, userId);
+export async function enterQueue(app: Pick<App, 'catalog' | 'waitingRoom'>, userId: string, concertId: string, now = Date.now()) {
+  const { concert, seedHex } = await app.catalog.saleOf(concertId);
+  if (!queueIsOpen(concert, now)) {
+    const status = saleStatus(concert, now);
+    if (status === 'SCHEDULED') {
+      const preQueueAt = new Date(preQueueOpensAt(concert)).toISOString();
+      throw new ConflictError('SALES_NOT_OPEN', `The sale opens at ${concert.salesOpenAt}; the queue opens at ${preQueueAt}.`, {
+        opensAt: concert.salesOpenAt,
+        preQueueOpensAt: preQueueAt,
+      });
+    }
+    throw saleNotOn(concert, status);
+  }
+  const { created, ...ticket } = await app.waitingRoom.enter(concertId, userId, { ...queueSchedule(concert, totalSeatsOf(concert)), seedHex });
   if (created) {
     count('QueueEntered');
     logger.info('queue.entered', { concertId, status: ticket.status, position: ticket.position });

@@ -14,7 +14,7 @@ let room: WaitingRoom;
 beforeAll(() => {
   redis = new Redis(process.env.REDIS_URL!);
   room = new WaitingRoom(redis, {
-    defaults: { maxActive: 0, admissionsPerSecond: 1000, activeSessionSeconds: 600, abandonAfterSeconds: 600 },
+    defaults: { maxActive: 0, admissionsPerSecond: 1000, activeSessionSeconds: 600, abandonAfterSeconds: 600, expectedSessionSeconds: 600 },
     endedRetentionMs: 3_600_000,
     timeoutMs: 2_000,
   });

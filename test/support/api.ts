@@ -72,7 +72,10 @@ export interface ConcertOptions {
   seats?: number;
   price?: number;
   holdSeconds?: number;
-  queue?: { maxActive?: number; admissionsPerSecond?: number; activeSessionSeconds?: number; abandonAfterSeconds?: number };
+  queue?: { maxActive?: number; admissionsPerSecond?: number; activeSessionSeconds?: number; abandonAfterSeconds?: number; expectedSessionSeconds?: number };
+  salesOpenAt?: string;
+  salesCloseAt?: string;
+  preQueueMinutes?: number;
 }
 
 /** Given a concert on sale (through the admin API). */
@@ -87,10 +90,13 @@ export async function givenConcert(o: ConcertOptions = {}) {
       holdSeconds: o.holdSeconds,
       dates: dates.map((date) => ({ date, seats: o.seats ?? 50, price: o.price ?? 50_000 })),
       queue: o.queue ?? { maxActive: 1000, admissionsPerSecond: 1000 },
+      salesOpenAt: o.salesOpenAt,
+      salesCloseAt: o.salesCloseAt,
+      preQueueMinutes: o.preQueueMinutes,
     },
   });
   if (res.status !== 201) throw new Error(`create concert: ${res.status} ${JSON.stringify(res.body)}`);
-  return { concertId, dates };
+  return { concertId, dates, concert: res.body };
 }
 
 export interface User {

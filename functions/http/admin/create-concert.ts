@@ -24,6 +24,9 @@ const Body = z.strictObject({
   venue: z.string().trim().max(200).optional(),
   holdSeconds: z.number().int().min(1).max(3600).optional(),
   dates: z.array(DateSpec).min(1).max(100),
+  salesOpenAt: z.iso.datetime({ offset: true }).optional(),
+  salesCloseAt: z.iso.datetime({ offset: true }).optional(),
+  preQueueMinutes: z.number().int().min(0).max(24 * 60).optional(),
   queue: QueueSettingsPatch.optional(),
 });
 
@@ -36,6 +39,9 @@ export const handler = httpHandler(route, async ({ body, app }) =>
       name: body.name,
       venue: body.venue,
       holdSeconds: body.holdSeconds,
+      salesOpenAt: body.salesOpenAt,
+      salesCloseAt: body.salesCloseAt,
+      preQueueMinutes: body.preQueueMinutes,
       dates: body.dates.map((d) => ({ date: d.date, totalSeats: d.seats, price: d.price, priceTiers: d.priceTiers })),
       queue: body.queue,
     }),

@@ -37,6 +37,8 @@ function rawClient(ctx: BenchContext) {
 }
 
 /** The defaults every script call carries, as the service passes them (from its configuration). */
+const NO_SCHEDULE = { opensAtMs: '', closesAtMs: '', schedVer: '', totalSeats: '' };
+
 function commonArgs(ctx: BenchContext): CommonArgs {
   const d = defaultQueueSettings(ctx.app.config);
   return {
@@ -45,6 +47,7 @@ function commonArgs(ctx: BenchContext): CommonArgs {
     activeMs: d.activeSessionSeconds * 1000,
     abandonMs: d.abandonAfterSeconds * 1000,
     endedRetentionMs: ctx.app.config.QUEUE_ENDED_RETENTION_SECONDS * 1000,
+    expectedMs: d.expectedSessionSeconds * 1000,
   };
 }
 
@@ -143,7 +146,7 @@ export async function queueScale(ctx: BenchContext, o: { sizes: number[]; durati
     const fill = await runLoad(
       async (i) => {
         const userId = `s${size}-${i}`;
-        const reply = decodeEnter(await client.rawEnter(...keys, ...scriptArgv('enter', common, { userId, freshTokenId: newTokenId() })));
+        const reply = decodeEnter(await client.rawEnter(...keys, ...scriptArgv('enter', common, { userId, freshTokenId: newTokenId(), freshEntryId: newTokenId(), freshDraw: '', ...NO_SCHEDULE })));
         if (i % sampleEvery === 0) sampled.push({ userId, token: formatQueueToken(concertId, reply.tokenId) });
       },
       { concurrency: 200, count: size, progress: bar },
