@@ -2,9 +2,10 @@
 import { z } from 'zod';
 import { defineRoute, httpHandler, ok } from '../../../lib/http/handler';
 import { EntityId } from '../../../lib/ids';
+import { giveUpHold } from '../../../lib/use-cases/give-up-hold';
 
 const Path = z.strictObject({ reservationId: EntityId });
 
 export const route = defineRoute({ endpoint: { method: 'DELETE', path: '/v1/reservations/{reservationId}' }, auth: 'user', path: Path });
 
-export const handler = httpHandler(route, async ({ path, principal, app }) => ok(await app.holds.cancelHold(principal.userId, path.reservationId)));
+export const handler = httpHandler(route, async ({ path, principal, app }) => ok(await giveUpHold(app, principal.userId, path.reservationId)));
