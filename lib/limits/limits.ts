@@ -115,6 +115,11 @@ export class Limits {
     }
   }
 
+  /** How many holds of `userId` in `concertId` expired unpaid within the window (support, tests). */
+  async unpaidHolds(userId: string, concertId: string): Promise<number> {
+    return Number((await this.redis.get(userKey(userId, `unpaid:${concertId}`))) ?? 0);
+  }
+
   /** How many requests were refused for `concertId` (and top-ups / releases, which name no concert). */
   async figures(concertId: string): Promise<LimitedFigures & { withoutConcert: LimitedFigures }> {
     const read = async (key: string): Promise<LimitedFigures> => {

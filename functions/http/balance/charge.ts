@@ -5,8 +5,9 @@ import { IdempotencyKey } from '../../../lib/ids';
 import { topUp } from '../../../lib/use-cases/top-up';
 
 const Body = z.strictObject({ amount: z.number().int().positive() });
-// Optional here so a missing key is 400 IDEMPOTENCY_KEY_REQUIRED (lib/use-cases/top-up.ts), not a validation error.
-const Headers = z.object({ 'idempotency-key': IdempotencyKey.optional() });
+// Optional here (an empty one counts as missing) so a missing key is 400
+// IDEMPOTENCY_KEY_REQUIRED (lib/use-cases/top-up.ts), not a validation error.
+const Headers = z.object({ 'idempotency-key': z.preprocess((v) => (v === '' ? undefined : v), IdempotencyKey.optional()) });
 
 export const route = defineRoute({ endpoint: { method: 'POST', path: '/v1/balance/charges' }, auth: 'user', body: Body, headers: Headers });
 
