@@ -16,8 +16,10 @@ import { createRedis, type RedisClient } from './clients/redis';
 import { Sqs } from './clients/sqs';
 import { loadConfig, type Config } from './config';
 import { IdempotencyStore } from './idempotency/records';
+import { Limits } from './limits/limits';
 import { Payments } from './payment/payments';
 import { QueueHistory } from './queue/history';
+import { withSecrets } from './secrets';
 import { WaitingRoom, type QueueSettings } from './queue/waiting-room';
 import { Wallet } from './wallet/wallet';
 import { WalletStore } from './wallet/wallet-store';
@@ -37,6 +39,7 @@ export interface App {
   payments: Payments;
   waitingRoom: WaitingRoom;
   history: QueueHistory;
+  limits: Limits;
   /** Closes the app's connections (tests, the benchmark). */
   close: () => Promise<void>;
 }
@@ -56,6 +59,16 @@ export function defaultQueueSettings(config: Config): QueueSettings {
   };
 }
 
+export function limitSettings(config: Config) {
+  return {
+    holdsPerMinute: config.RATE_LIMIT_HOLDS_PER_MINUTE,
+    topupsPerMinute: config.RATE_LIMIT_TOPUPS_PER_MINUTE,
+    unpaidHoldsLimit: config.UNPAID_HOLDS_LIMIT,
+    unpaidHoldsWindowSeconds: config.UNPAID_HOLDS_WINDOW_SECONDS,
+    timeoutMs: config.DEPENDENCY_TIMEOUT_MS,
+  };
+}
+
 export function createApp(config: Config = loadConfig(), overrides: AppOverrides = {}): App {
   const dynamo = new Dynamo(config);
   const sqs = new Sqs(config);
@@ -66,7 +79,8 @@ export function createApp(config: Config = loadConfig(), overrides: AppOverrides
   const idempotency = new IdempotencyStore(dynamo, config.IDEMPOTENCY_TTL_SECONDS);
   const catalog = new Catalog(dynamo, seats, config.HOLD_SECONDS, config.PRE_QUEUE_MINUTES);
   const releases = new ReleaseQueue(sqs, config.HOLD_RELEASE_QUEUE_NAME);
-  const holds = new Holds({ db: dynamo, seats, wallets, catalog, releases, holdLimitPerConcert: config.HOLD_LIMIT_PER_CONCERT });
+  const limits = new Limits(redis, limitSettings(config));
+  const holds = new Holds({ db: dynamo, seats, wallets, catalog, releases, unpaidHolds: limits, holdLimitPerConcert: config.HOLD_LIMIT_PER_CONCERT });
   const waitingRoom = new WaitingRoom(redis, {
     defaults: defaultQueueSettings(config),
     endedRetentionMs: config.QUEUE_ENDED_RETENTION_SECONDS * 1000,
@@ -88,6 +102,7 @@ export function createApp(config: Config = loadConfig(), overrides: AppOverrides
     payments: new Payments({ db: dynamo, seats, holds, wallets, idempotency }),
     waitingRoom,
     history: new QueueHistory(redis),
+    limits,
     close: async () => {
       if (!overrides.redis) redis.disconnect();
       dynamo.destroy();
@@ -97,11 +112,30 @@ export function createApp(config: Config = loadConfig(), overrides: AppOverrides
 }
 
 let current: App | undefined;
+let starting: Promise<App> | undefined;
 
-/** The container's app: the one installed with useApp(), or one built from the environment. */
+/**
+ * The container's app: the one installed with useApp(), or one built from the
+ * environment. Synchronous, so it cannot read secrets: handlers use readyApp().
+ */
 export function app(): App {
   current ??= createApp();
   return current;
+}
+
+/**
+ * The container's app once its secrets are read (lib/secrets.ts: SSM on deployed stages,
+ * nothing on local ones). The first call of a cold container reads them; a failure fails
+ * that invocation and the next one tries again.
+ */
+export function readyApp(): Promise<App> {
+  if (current) return Promise.resolve(current);
+  starting ??= withSecrets(process.env)
+    .then((env) => (current ??= createApp(loadConfig(env))))
+    .finally(() => {
+      starting = undefined;
+    });
+  return starting;
 }
 
 /** Installs `next` as the container's app (tests, the benchmark); undefined forgets it. */

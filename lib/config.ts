@@ -26,6 +26,9 @@ const schema = z.object({
   SQS_ENDPOINT: optionalUrl,
   REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
   REDIS_CLUSTER: bool.default(false),
+  // AUTH password (ElastiCache AUTH token); on deployed stages it comes from SSM
+  // (REDIS_PASSWORD_PARAMETER, lib/secrets.ts), never from a plain environment variable.
+  REDIS_PASSWORD: z.string().optional(),
 
   TABLE_CONCERTS: z.string().min(1).default('concert-ticketing-local-concerts'),
   TABLE_SEATS: z.string().min(1).default('concert-ticketing-local-seats'),
@@ -38,8 +41,19 @@ const schema = z.object({
   JWT_SECRET: z.string().optional(),
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
+  // Allowed `client_id` values (comma-separated), for Cognito access tokens (no `aud`).
+  JWT_CLIENT_IDS: z
+    .string()
+    .transform((v) => v.split(',').map((id) => id.trim()).filter(Boolean))
+    .optional(),
   JWT_JWKS_URL: optionalUrl,
+  // Tokens issued (iat) longer ago than this are refused even if they have not expired.
+  JWT_MAX_AGE_SECONDS: int(24 * 3600, 60, 30 * 24 * 3600),
   DEV_TOKEN_TTL_SECONDS: int(12 * 3600, 60),
+  // Deployed stages: the SSM parameters the secrets are read from at cold start
+  // (lib/secrets.ts). The JWT one holds JSON {issuer, audience?, clientIds?, jwksUrl}.
+  REDIS_PASSWORD_PARAMETER: z.string().optional(),
+  JWT_SETTINGS_PARAMETER: z.string().optional(),
 
   // Booking rules.
   HOLD_SECONDS: int(300, 1, 12 * 3600),
@@ -71,6 +85,14 @@ const schema = z.object({
   // (keep it below the function timeout).
   WALLET_RETRY_BUDGET_MS: int(10_000, 100, 25_000),
 
+  // Abuse limits (lib/limits/), per user: holds and releases together, and top-ups, per
+  // minute; holds that expired unpaid per concert before holding there is refused, and
+  // how long such an expiry counts.
+  RATE_LIMIT_HOLDS_PER_MINUTE: int(20, 1, 1000),
+  RATE_LIMIT_TOPUPS_PER_MINUTE: int(10, 1, 1000),
+  UNPAID_HOLDS_LIMIT: int(3, 1, 1000),
+  UNPAID_HOLDS_WINDOW_SECONDS: int(24 * 3600, 60, 30 * 24 * 3600),
+
   // Dependency timeouts: a dependency that is down must answer 503 quickly,
   // not hold the caller until the Lambda times out.
   DEPENDENCY_TIMEOUT_MS: int(2000, 50, 30_000),
@@ -99,10 +121,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (isLocalStage(cfg.STAGE) && !cfg.JWT_SECRET && !cfg.JWT_JWKS_URL) {
     throw new Error('Invalid configuration: local stages need JWT_SECRET (npm start generates one)');
   }
-  if (!isLocalStage(cfg.STAGE) && !cfg.JWT_JWKS_URL) {
-    throw new Error(`Invalid configuration: stage "${cfg.STAGE}" needs JWT_JWKS_URL (and JWT_ISSUER)`);
-  }
+  if (!isLocalStage(cfg.STAGE)) checkDeployedStage(cfg);
   return cfg;
+}
+
+/**
+ * A deployed stage only accepts tokens of one issuer, meant for this service, and talks
+ * to Redis over TLS with AUTH: a stage missing any of it does not start.
+ */
+function checkDeployedStage(cfg: Config): void {
+  const stage = `stage "${cfg.STAGE}"`;
+  if (!cfg.JWT_JWKS_URL || !cfg.JWT_ISSUER) {
+    throw new Error(`Invalid configuration: ${stage} needs JWT_JWKS_URL and JWT_ISSUER (the identity provider's JWKS and issuer)`);
+  }
+  if (!cfg.JWT_AUDIENCE && !(cfg.JWT_CLIENT_IDS && cfg.JWT_CLIENT_IDS.length > 0)) {
+    throw new Error(`Invalid configuration: ${stage} needs JWT_AUDIENCE or JWT_CLIENT_IDS, so tokens minted for other applications are refused`);
+  }
+  let url: URL;
+  try {
+    url = new URL(cfg.REDIS_URL);
+  } catch {
+    throw new Error(`Invalid configuration: REDIS_URL is not a URL`);
+  }
+  if (url.protocol !== 'rediss:') {
+    throw new Error(`Invalid configuration: ${stage} needs a TLS Redis URL (rediss://), not ${url.protocol}//`);
+  }
+  if (!url.password && !cfg.REDIS_PASSWORD) {
+    throw new Error(`Invalid configuration: ${stage} needs Redis AUTH: set REDIS_PASSWORD_PARAMETER (an SSM SecureString with the AUTH token)`);
+  }
 }
 
 /** Stages that run on a developer machine or in CI, never in an AWS account. */

@@ -58,6 +58,18 @@ export class UnprocessableError extends AppError {
   }
 }
 
+/** Over an abuse limit (lib/limits): 429 with Retry-After (seconds). */
+export class TooManyRequestsError extends AppError {
+  constructor(
+    code: string,
+    message: string,
+    readonly retryAfterSeconds: number,
+    details?: Record<string, unknown>,
+  ) {
+    super(429, code, message, { ...details, retryAfterSeconds });
+  }
+}
+
 export type Dependency = 'redis' | 'dynamodb' | 'sqs' | 'identity';
 
 /** A backing service did not answer (down, timed out, throttled). Maps to 503. */

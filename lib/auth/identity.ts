@@ -4,8 +4,18 @@
  * shared secret (and can mint development tokens); deployed stages verify against the
  * identity provider's JWKS (Cognito or any OIDC issuer). A user id never comes from a
  * request body or path.
+ *
+ * A token is accepted only when all of these hold (else 401 INVALID_TOKEN/TOKEN_EXPIRED):
+ *   - the signature verifies (HS256 locally; RS256/ES256 from the JWKS when deployed);
+ *   - it has `exp` (not passed), `sub` (a usable user id) and `iat`, and was issued at
+ *     most JWT_MAX_AGE_SECONDS ago;
+ *   - `iss` is JWT_ISSUER, `aud` is JWT_AUDIENCE and `client_id` one of JWT_CLIENT_IDS,
+ *     for each of them that is configured (deployed stages must configure the issuer and
+ *     the audience or the client ids: lib/config.ts);
+ *   - Cognito's `token_use`, when present, is `access` (an ID token is for the client app,
+ *     not for calling APIs).
  */
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { isLocalStage, runningOnAws, type Config } from '../config';
 import { DependencyUnavailableError, ForbiddenError, UnauthorizedError } from '../errors';
@@ -28,12 +38,20 @@ export class Identity {
   private readonly secret: Uint8Array | undefined;
   private readonly jwks: JWTVerifyGetKey | undefined;
   private readonly verified = new LRUCache<string, Principal>({ max: 20_000, ttl: VERIFIED_TOKEN_TTL_MS, ttlAutopurge: false });
-  private readonly verifyOptions: { issuer?: string; audience?: string; clockTolerance: number };
+  private readonly verifyOptions: JWTVerifyOptions;
+  private readonly clientIds: ReadonlySet<string> | undefined;
 
   constructor(private readonly config: Config) {
     this.secret = config.JWT_SECRET ? new TextEncoder().encode(config.JWT_SECRET) : undefined;
     this.jwks = config.JWT_JWKS_URL ? createRemoteJWKSet(new URL(config.JWT_JWKS_URL), { timeoutDuration: config.DEPENDENCY_TIMEOUT_MS }) : undefined;
-    this.verifyOptions = { issuer: config.JWT_ISSUER || undefined, audience: config.JWT_AUDIENCE || undefined, clockTolerance: 5 };
+    this.verifyOptions = {
+      issuer: config.JWT_ISSUER || undefined,
+      audience: config.JWT_AUDIENCE || undefined,
+      requiredClaims: ['exp', 'sub', 'iat'],
+      maxTokenAge: config.JWT_MAX_AGE_SECONDS,
+      clockTolerance: 5,
+    };
+    this.clientIds = config.JWT_CLIENT_IDS?.length ? new Set(config.JWT_CLIENT_IDS) : undefined;
   }
 
   private async verify(token: string): Promise<JWTPayload> {
@@ -57,12 +75,23 @@ export class Identity {
       if (err instanceof joseErrors.JWKSTimeout || !(err instanceof joseErrors.JOSEError) || err.constructor === joseErrors.JOSEError) {
         throw new DependencyUnavailableError('identity', err);
       }
+      // Which claim failed is safe to say (issuer, audience, age); a bad signature is not explained.
+      if (err instanceof joseErrors.JWTClaimValidationFailed) {
+        throw new UnauthorizedError('INVALID_TOKEN', `The bearer token is not valid: ${err.message}.`, { claim: err.claim });
+      }
       throw new UnauthorizedError('INVALID_TOKEN', 'The bearer token is not valid.');
+    }
+    if (this.clientIds && !(typeof payload.client_id === 'string' && this.clientIds.has(payload.client_id))) {
+      throw new UnauthorizedError('INVALID_TOKEN', 'The bearer token was issued to another client (client_id).', { claim: 'client_id' });
+    }
+    if (payload.token_use !== undefined && payload.token_use !== 'access') {
+      throw new UnauthorizedError('INVALID_TOKEN', 'The bearer token is not an access token (token_use).', { claim: 'token_use' });
     }
     const sub = UserId.safeParse(payload.sub);
     if (!sub.success) throw new UnauthorizedError('INVALID_TOKEN', 'The bearer token has no usable subject (sub).');
     const principal = { userId: sub.data, admin: payload.role === 'admin' };
-    const ttl = payload.exp ? Math.min(VERIFIED_TOKEN_TTL_MS, payload.exp * 1000 - Date.now()) : VERIFIED_TOKEN_TTL_MS;
+    // Never cached past its expiry nor past its maximum age.
+    const ttl = Math.min(VERIFIED_TOKEN_TTL_MS, payload.exp! * 1000 - Date.now(), (payload.iat! + this.config.JWT_MAX_AGE_SECONDS) * 1000 - Date.now());
     if (ttl > 0) this.verified.set(token, principal, { ttl });
     return principal;
   }
@@ -73,7 +102,8 @@ export class Identity {
     if (!isLocalStage(config.STAGE) || !secret || runningOnAws()) {
       throw new ForbiddenError('DEV_TOKENS_DISABLED', 'Development tokens exist only on local stages.');
     }
-    const jwt = new SignJWT({ ...(admin ? { role: 'admin' } : {}) })
+    const clientId = config.JWT_CLIENT_IDS?.[0];
+    const jwt = new SignJWT({ ...(admin ? { role: 'admin' } : {}), ...(clientId ? { client_id: clientId } : {}) })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(userId)
       .setIssuedAt()

@@ -35,6 +35,14 @@ export type ReleaseOutcome =
 
 type HoldItem = 'seat' | 'reservation' | 'guard';
 
+/**
+ * Told once for each hold that ended EXPIRED (unpaid), after that end committed; the
+ * abuse limits (lib/limits) count them per user and concert. Best effort, never throws.
+ */
+export interface UnpaidHoldCounter {
+  holdExpiredUnpaid(userId: string, concertId: string): Promise<void>;
+}
+
 const GUARD_RETRIES = 5;
 
 const alreadyPaid = (r: Pick<ReservationItem, 'paymentId'>) =>
@@ -48,6 +56,7 @@ export class Holds {
       wallets: WalletStore;
       catalog: Catalog;
       releases: ReleaseQueue;
+      unpaidHolds?: UnpaidHoldCounter;
       holdLimitPerConcert: number;
     },
   ) {}
@@ -158,6 +167,7 @@ export class Holds {
     if (!result.committed) return { outcome: 'NOTHING_TO_DO', status: 'CHANGED' };
     count('HoldsReleased');
     logger.info('hold.released', { reservationId, concertId: r.concertId, date: r.date, seatNo: r.seatNo, reason: 'EXPIRED' });
+    await this.deps.unpaidHolds?.holdExpiredUnpaid(r.userId, r.concertId);
     return { outcome: 'RELEASED' };
   }
 
@@ -173,6 +183,8 @@ export class Holds {
     if (result.committed) {
       count('HoldsReleased');
       logger.info('hold.released', { reservationId, concertId: r.concertId, date: r.date, seatNo: r.seatNo, reason: outcome });
+      // Given back only after it had run out: it kept the seat locked as long as one left to expire.
+      if (outcome === 'EXPIRED') await this.deps.unpaidHolds?.holdExpiredUnpaid(r.userId, r.concertId);
     }
     return viewOf(after, now);
   }

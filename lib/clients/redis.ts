@@ -16,6 +16,8 @@ export function createRedis(config: Config): RedisClient {
     maxRetriesPerRequest: 1,
     enableAutoPipelining: true,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+    // The AUTH token read from SSM at cold start (lib/secrets.ts) wins over one in the URL.
+    ...(config.REDIS_PASSWORD ? { password: config.REDIS_PASSWORD } : {}),
   };
   let client: RedisClient;
   if (config.REDIS_CLUSTER) {
@@ -26,7 +28,7 @@ export function createRedis(config: Config): RedisClient {
       redisOptions: {
         ...options,
         username: url.username || undefined,
-        password: url.password ? decodeURIComponent(url.password) : undefined,
+        password: config.REDIS_PASSWORD || (url.password ? decodeURIComponent(url.password) : undefined),
         tls: url.protocol === 'rediss:' ? {} : undefined,
       },
     });

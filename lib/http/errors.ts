@@ -2,7 +2,7 @@
  * The one place where errors become HTTP responses:
  * `{"error": {"code": "...", "message": "...", "details"?: {...}}}`.
  */
-import { AppError, DependencyUnavailableError } from '../errors';
+import { AppError, DependencyUnavailableError, TooManyRequestsError } from '../errors';
 
 export interface ErrorReply {
   status: number;
@@ -21,6 +21,7 @@ export function toErrorReply(err: unknown): ErrorReply {
   const headers: Record<string, string> = {};
   if (err instanceof AppError) {
     if (err instanceof DependencyUnavailableError) headers['retry-after'] = '1';
+    if (err instanceof TooManyRequestsError) headers['retry-after'] = String(err.retryAfterSeconds);
     return { status: err.status, headers, body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } } };
   }
   const e = err as MiddyHttpError & { name?: string };

@@ -14,7 +14,7 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { app, type App } from '../app';
+import { readyApp, type App } from '../app';
 import { requireAdmin, type Principal } from '../auth/identity';
 import { BadRequestError } from '../errors';
 import { count, flushMetrics, logger } from '../observability';
@@ -125,7 +125,7 @@ export function httpHandler<B = undefined, P = undefined, Q = undefined, H = Raw
       before: async (request) => {
         const authorization = request.event.headers?.authorization;
         if (spec.auth === 'public' && !authorization) return;
-        const principal = await app().identity.authenticate(authorization);
+        const principal = await (await readyApp()).identity.authenticate(authorization);
         if (spec.auth === 'admin') requireAdmin(principal);
         logger.appendKeys({ userId: principal.userId });
         principals.set(request.event, principal);
@@ -154,7 +154,7 @@ export function httpHandler<B = undefined, P = undefined, Q = undefined, H = Raw
       headers: validate(spec.headers, headers, 'headers'),
     } as Parsed<B, P, Q, H>;
     const queueToken = headers['x-queue-token'];
-    const current = app();
+    const current = await readyApp();
     if (spec.queueGate) await current.waitingRoom.requireActive(queueToken, principal!.userId, spec.queueGate.concertOf(input));
     const reply = await fn({
       ...input,

@@ -7,7 +7,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
-import { app, type App } from '../app';
+import { readyApp, type App } from '../app';
 import { count, flushMetrics, logger } from '../observability';
 
 export function jobHandler<E, R>(name: string, fn: (event: E, job: { app: App; context: Context }) => Promise<R>) {
@@ -20,5 +20,5 @@ export function jobHandler<E, R>(name: string, fn: (event: E, job: { app: App; c
         logger.error('job.failed', { job: name, error: request.error as Error });
       },
     })
-    .handler(async (event, context) => fn(event, { app: app(), context }));
+    .handler(async (event, context) => fn(event, { app: await readyApp(), context }));
 }

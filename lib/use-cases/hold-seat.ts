@@ -4,16 +4,19 @@
  * session stretched to the hold's expiry so the holder can pay, at most one hold length
  * past the normal session end. The hold is already granted when the Redis steps run; if
  * Redis fails there the session keeps its original end and the figure is fixed by the
- * sweep's reconciliation, which is logged and counted, not an error.
+ * sweep's reconciliation, which is logged and counted, not an error. Before anything,
+ * the caller's abuse limits (lib/limits): holds+releases per minute, and holds that
+ * expired unpaid in this concert.
  */
 import type { App } from '../app';
 import type { HoldRequest } from '../booking/holds';
 import type { ReservationView } from '../booking/seat-store';
 import { count, logger } from '../observability';
 
-export async function holdSeatInQueue(app: Pick<App, 'holds' | 'waitingRoom' | 'catalog'>, req: HoldRequest & { queueToken: string }): Promise<ReservationView> {
+export async function holdSeatInQueue(app: Pick<App, 'holds' | 'waitingRoom' | 'catalog' | 'limits'>, req: HoldRequest & { queueToken: string }): Promise<ReservationView> {
   const { queueToken, ...hold } = req;
   await app.catalog.requireOnSale(hold.concertId);
+  await app.limits.beforeHold(hold.userId, hold.concertId);
   const reservation = await app.holds.holdSeat(hold);
   const expiresAt = Date.parse(reservation.expiresAt);
   await Promise.all([

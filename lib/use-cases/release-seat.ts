@@ -1,5 +1,6 @@
 /**
- * Giving a held seat back: the release (lib/booking/holds.ts), then the queue's
+ * Giving a held seat back, within the holds+releases limit (lib/limits): the release
+ * (lib/booking/holds.ts), then the queue's
  * availability figure rises again so waiting users see `seatsAvailable` go up. The
  * release has committed by then; a Redis failure is logged and fixed by the sweep.
  */
@@ -7,7 +8,8 @@ import type { App } from '../app';
 import type { ReservationView } from '../booking/seat-store';
 import { count, logger } from '../observability';
 
-export async function releaseSeat(app: Pick<App, 'holds' | 'waitingRoom'>, userId: string, reservationId: string): Promise<ReservationView> {
+export async function releaseSeat(app: Pick<App, 'holds' | 'waitingRoom' | 'limits'>, userId: string, reservationId: string): Promise<ReservationView> {
+  await app.limits.beforeRelease(userId);
   const view = await app.holds.cancelHold(userId, reservationId);
   if (view.status === 'CANCELLED' || view.status === 'EXPIRED') {
     await app.waitingRoom.seatFreed(view.concertId, view.date, view.seatNo).catch((err: Error) => {

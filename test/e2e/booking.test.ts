@@ -75,6 +75,32 @@ describe('creating concerts', () => {
     expect([huge.status, huge.body.error.code]).toEqual([400, 'TOO_MANY_SEATS']);
     expect((await api('GET', '/v1/balance?extra=1', { token: admin })).status).toBe(400);
   });
+
+  it("leaves an existing concert's live queue settings alone when a creation under its id is refused", async () => {
+    const admin = await import('../support/api').then((m) => m.asAdmin());
+    const concertId = `keepq-${randomUUID().slice(0, 8)}`;
+    const body = { concertId, name: 'Keep', dates: [{ date: DATE, seats: 10, price: 10_000 }], queue: { maxActive: 7, admissionsPerSecond: 3 } };
+    expect((await api('POST', '/v1/admin/concerts', { token: admin, body })).status).toBe(201);
+    const settingsNow = async () => (await api('GET', `/v1/admin/concerts/${concertId}/queue`, { token: admin })).body.settings;
+    const before = await settingsNow();
+
+    const takeover = { maxActive: 999, admissionsPerSecond: 999, activeSessionSeconds: 9999, abandonAfterSeconds: 999 };
+    const conflict = await api('POST', '/v1/admin/concerts', { token: admin, body: { ...body, name: 'Other', queue: takeover } });
+    const badDates = await api('POST', '/v1/admin/concerts', {
+      token: admin,
+      body: { ...body, dates: [body.dates[0], body.dates[0]], queue: takeover },
+    });
+    const badTier = await api('POST', '/v1/admin/concerts', {
+      token: admin,
+      body: { ...body, dates: [{ ...body.dates[0], priceTiers: [{ fromSeat: 5, toSeat: 50, price: 1 }] }], queue: takeover },
+    });
+
+    expect([conflict.status, conflict.body.error.code]).toEqual([409, 'CONCERT_EXISTS']);
+    expect([badDates.status, badDates.body.error.code]).toEqual([400, 'DUPLICATE_DATE']);
+    expect([badTier.status, badTier.body.error.code]).toEqual([400, 'INVALID_PRICE_TIER']);
+    expect(await settingsNow()).toEqual(before);
+    expect(before).toMatchObject({ maxActive: 7, admissionsPerSecond: 3 });
+  });
 });
 
 describe('holding a seat', () => {
@@ -236,6 +262,17 @@ describe('balance', () => {
       [400, 'INVALID_CURSOR'],
     ]);
     expect((await api('GET', '/v1/balance', { token: u.token })).body.balance).toBe(10_000_000);
+  });
+
+  it('refuses a top-up without an Idempotency-Key with 400 IDEMPOTENCY_KEY_REQUIRED and changes nothing', async () => {
+    const u = await givenUser();
+    expect((await charge(u, 10_000)).status).toBe(201);
+    const noKey = await api('POST', '/v1/balance/charges', { token: u.token, body: { amount: 5_000 } });
+    const emptyKey = await api('POST', '/v1/balance/charges', { token: u.token, body: { amount: 5_000 }, headers: { 'idempotency-key': '' } });
+    expect([noKey.status, noKey.body.error.code]).toEqual([400, 'IDEMPOTENCY_KEY_REQUIRED']);
+    expect([emptyKey.status, emptyKey.body.error.code]).toEqual([400, 'IDEMPOTENCY_KEY_REQUIRED']);
+    expect((await api('GET', '/v1/balance', { token: u.token })).body.balance).toBe(10_000);
+    expect((await api('GET', '/v1/balance/history', { token: u.token })).body.entries).toHaveLength(1);
   });
 
   it('charges once for retries with one Idempotency-Key, and refuses the key for another amount', async () => {

@@ -1,13 +1,25 @@
 /**
  * The deployable configuration: the development-token endpoint exists only on local
- * stages, and every other endpoint of the contract is declared.
+ * stages, every endpoint of the contract is declared, and the prod package (built
+ * offline with fake credentials, as CI does) is locked down: per-function least-privilege
+ * roles, secrets read from SSM, API Gateway throttling and reserved concurrency for jobs.
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { printService } from '../../infra/local/resources';
 import { projectDir } from '../../infra/local/stack';
 import { api } from '../support/api';
 
 const routes = (functions: Record<string, any>) =>
   Object.values(functions).flatMap((f) => (f.events ?? []).filter((e: any) => e.httpApi).map((e: any) => `${e.httpApi.method} ${e.httpApi.path}`));
+
+/** An environment with nothing of this machine's stack in it (what CI packages with). */
+const cleanEnv = () => {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+  return { ...env, AWS_ACCESS_KEY_ID: 'fake', AWS_SECRET_ACCESS_KEY: 'fake', AWS_REGION: 'us-east-1' };
+};
 
 describe('stage configuration', () => {
   it('declares no development-token endpoint outside local stages', async () => {
@@ -16,6 +28,16 @@ describe('stage configuration', () => {
     expect(routes(prod.functions).filter((r) => r.includes('/dev/'))).toEqual([]);
     expect(prod.environment.JWT_SECRET).toBe('');
     expect(prod.environment.DYNAMODB_ENDPOINT).toBe('');
+  });
+
+  it('takes the JWT settings and the Redis password from SSM on prod, never from plain environment variables', async () => {
+    // Even with the values in the deploying shell, prod passes parameter names only.
+    const prod = await printService(projectDir, 'prod', { ...cleanEnv(), JWT_ISSUER: 'https://leaked.example.com', JWT_AUDIENCE: 'x', JWT_JWKS_URL: 'https://leaked.example.com/jwks' });
+    const env = prod.environment;
+    expect(env.JWT_SETTINGS_PARAMETER).toBe('/concert-ticketing/prod/jwt');
+    expect(env.REDIS_PASSWORD_PARAMETER).toBe('/concert-ticketing/prod/redis-password');
+    expect([env.JWT_ISSUER, env.JWT_AUDIENCE, env.JWT_JWKS_URL, env.JWT_CLIENT_IDS, env.JWT_SECRET]).toEqual(['', '', '', '', '']);
+    expect(env).not.toHaveProperty('REDIS_PASSWORD');
   });
 
   it('declares every endpoint of the contract, and dev tokens only on the local stage', async () => {
@@ -57,5 +79,123 @@ describe('stage configuration', () => {
 
   it('serves no route that is not declared', async () => {
     expect((await api('GET', '/v1/nope')).status).toBe(404);
+  });
+});
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+/** `serverless package --stage prod` into a temporary folder; the CloudFormation template it wrote. */
+function packageProd(): Promise<{ Resources: Record<string, any> }> {
+  const out = mkdtempSync(join(tmpdir(), 'sls-package-'));
+  return new Promise((resolve, reject) => {
+    const bin = require.resolve('serverless/bin/serverless.js', { paths: [projectDir] });
+    const child = spawn(process.execPath, [bin, 'package', '--stage', 'prod', '--package', out], {
+      cwd: projectDir,
+      env: { ...cleanEnv(), SLS_TELEMETRY_DISABLED: '1', AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stdout.on('data', (d) => (log += d));
+    child.stderr.on('data', (d) => (log += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      try {
+        if (code !== 0) return reject(new Error(`serverless package failed (${code}):\n${log}`));
+        resolve(JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')));
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    });
+  });
+}
+
+describe('the packaged prod stack', () => {
+  let resources: Record<string, any>;
+  /** Function name (as in serverless.yml) -> the statements of the role it runs with. */
+  const roles: Record<string, Statement[]> = {};
+
+  beforeAll(async () => {
+    resources = (await packageProd()).Resources;
+    for (const [id, r] of Object.entries(resources)) {
+      if (r.Type !== 'AWS::Lambda::Function') continue;
+      const name = id.replace(/LambdaFunction$/, '').replace(/^./, (c) => c.toLowerCase());
+      const roleId = r.Properties.Role['Fn::GetAtt'][0];
+      roles[name] = resources[roleId].Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+      (roles[name] as any).roleId = roleId;
+    }
+  }, 180_000);
+
+  const actions = (fn: string) => roles[fn]!.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+  const tableWrites = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems|\*)$/;
+  const allFunctions = () => Object.keys(roles);
+
+  it('runs every function with a role of its own', () => {
+    expect(allFunctions().length).toBeGreaterThan(18);
+    const roleIds = allFunctions().map((f) => (roles[f] as any).roleId);
+    expect(new Set(roleIds).size).toBe(roleIds.length);
+    expect(roleIds).not.toContain('IamRoleLambdaExecution');
+  });
+
+  it('lets the public concert list and health write no table and touch no queue', () => {
+    for (const fn of ['health', 'concertsList']) {
+      expect(actions(fn).filter((a) => tableWrites.test(a) || a.startsWith('sqs:'))).toEqual([]);
+    }
+    expect(actions('health').filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    expect(actions('concertsList').filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Scan']);
+  });
+
+  it('lets only the hold and the release consumer send to the release queue, and only the consumer receive', () => {
+    const senders = allFunctions().filter((f) => actions(f).includes('sqs:SendMessage'));
+    expect(senders.sort()).toEqual(['releaseHold', 'reservationHold']);
+    const receivers = allFunctions().filter((f) => actions(f).some((a) => ['sqs:ReceiveMessage', 'sqs:DeleteMessage'].includes(a)));
+    expect(receivers).toEqual(['releaseHold']);
+  });
+
+  it('grants no wildcard action or resource, and DynamoDB writes only where the code writes', () => {
+    for (const fn of allFunctions()) {
+      for (const s of roles[fn]!) {
+        const acts = Array.isArray(s.Action) ? s.Action : [s.Action];
+        expect(acts.filter((a) => a.includes('*'))).toEqual([]);
+        expect(JSON.stringify(s.Resource)).not.toMatch(/"\*"/);
+      }
+    }
+    const writers = allFunctions().filter((f) => actions(f).some((a) => tableWrites.test(a)));
+    expect(writers.sort()).toEqual(['adminChangeSale', 'adminCreateConcert', 'balanceCharge', 'paymentCreate', 'releaseHold', 'reservationHold', 'reservationRelease', 'sweepExpiredHolds']);
+  });
+
+  it('lets every function read exactly the two secret parameters, and no other', () => {
+    for (const fn of allFunctions()) {
+      const ssm = roles[fn]!.filter((s) => JSON.stringify(s.Action).includes('ssm:'));
+      expect(ssm).toHaveLength(1);
+      expect([...(ssm[0]!.Action as string[])].sort()).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
+      const arns = (ssm[0]!.Resource as any[]).map((r) => r['Fn::Join'][1].at(-1));
+      expect(arns.sort()).toEqual(['/concert-ticketing/prod/jwt', '/concert-ticketing/prod/redis-password']);
+    }
+  });
+
+  it('throttles the HTTP API stage, tighter for queue entry and status', () => {
+    const stage = resources.HttpApiStage.Properties;
+    const def = stage.DefaultRouteSettings;
+    expect(def.ThrottlingRateLimit).toBeGreaterThan(0);
+    expect(def.ThrottlingBurstLimit).toBeGreaterThan(0);
+    for (const route of ['POST /v1/queue/tokens', 'GET /v1/queue/status']) {
+      expect(stage.RouteSettings[route].ThrottlingRateLimit).toBeLessThan(def.ThrottlingRateLimit);
+      expect(stage.RouteSettings[route].ThrottlingBurstLimit).toBeGreaterThan(0);
+    }
+    // Route settings name routes that must exist first.
+    expect(resources.HttpApiStage.DependsOn).toEqual(expect.arrayContaining(['HttpApiRoutePostV1QueueTokens', 'HttpApiRouteGetV1QueueStatus']));
+    expect(resources.HttpApiRoutePostV1QueueTokens.Properties.RouteKey).toBe('POST /v1/queue/tokens');
+    expect(resources.HttpApiRouteGetV1QueueStatus.Properties.RouteKey).toBe('GET /v1/queue/status');
+  });
+
+  it('reserves concurrency for the release consumer, admission and sweep, and caps the SQS poller within it', () => {
+    const reserved = (id: string) => resources[id].Properties.ReservedConcurrentExecutions;
+    for (const id of ['ReleaseHoldLambdaFunction', 'AdmitWaitingUsersLambdaFunction', 'SweepExpiredHoldsLambdaFunction']) expect(reserved(id)).toBeGreaterThan(0);
+    const mapping = Object.values(resources).find((r: any) => r.Type === 'AWS::Lambda::EventSourceMapping') as any;
+    expect(mapping.Properties.ScalingConfig.MaximumConcurrency).toBeLessThanOrEqual(reserved('ReleaseHoldLambdaFunction'));
   });
 });

@@ -52,7 +52,7 @@ it('answers 503 DYNAMODB_UNAVAILABLE while DynamoDB is down, half-writes nothing
   const auth = { authorization: `Bearer ${await app.identity.issueDevToken(uniqueId('carol'), false)}` };
   const queueToken = (await invokeHttp(h.enter, { method: 'POST', headers: auth, body: { concertId } })).body.token;
   const gated = { ...auth, 'x-queue-token': queueToken };
-  expect((await invokeHttp(h.charge, { method: 'POST', headers: auth, body: { amount: 100_000 } })).status).toBe(201);
+  expect((await invokeHttp(h.charge, { method: 'POST', headers: { ...auth, 'idempotency-key': 'outage-charge-0' }, body: { amount: 100_000 } })).status).toBe(201);
   const held = await invokeHttp(h.hold, { method: 'POST', headers: gated, body: { concertId, date, seatNo: 2 } });
   expect(held.status).toBe(201);
 

@@ -138,11 +138,12 @@ export async function givenActiveUsers(n: number, concertId: string): Promise<Ac
   return Promise.all(users.map(async (u) => ({ ...u, queueToken: await enterAndWaitActive(u, concertId) })));
 }
 
-export async function charge(user: User, amount: number, idempotencyKey?: string) {
+/** Tops up `amount`; top-ups need an Idempotency-Key, a fresh one unless given. */
+export async function charge(user: User, amount: number, idempotencyKey: string = `topup-${randomUUID()}`) {
   return api('POST', '/v1/balance/charges', {
     token: user.token,
     body: { amount },
-    headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : undefined,
+    headers: { 'idempotency-key': idempotencyKey },
   });
 }
 

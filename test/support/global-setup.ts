@@ -23,7 +23,9 @@ export default async function globalSetup(): Promise<void> {
     backend: 'embedded',
     httpPort,
     offlineLogFile: logFile,
-    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN' },
+    // The contention tests top up one wallet 100 times at once; the top-up limit's own
+    // test (test/integration/limits.test.ts) runs it at its default.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN', RATE_LIMIT_TOPUPS_PER_MINUTE: '1000' },
   });
   globalThis.__STACK__ = stack;
   const resourcesFile = join(tmpdir(), `concert-ticketing-resources-${process.pid}.json`);

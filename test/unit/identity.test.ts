@@ -1,4 +1,6 @@
-import { SignJWT } from 'jose';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { Identity } from '../../lib/auth/identity';
 import { loadConfig } from '../../lib/config';
 
@@ -9,6 +11,8 @@ const mintToken = (userId: string, admin = false) => identity.issueDevToken(user
 
 const sign = (secret: string, sub: string, exp: number | string = '1h') =>
   new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+
+const nowSec = () => Math.floor(Date.now() / 1000);
 
 describe('authenticate', () => {
   it('accepts a valid token and returns its subject and role', async () => {
@@ -30,5 +34,98 @@ describe('authenticate', () => {
 
   it('rejects a subject that is not a usable user id', async () => {
     await expect(authenticate(`Bearer ${await sign(SECRET, 'has space')}`)).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+  });
+});
+
+/**
+ * A deployed stage: tokens signed by the identity provider's key (RS256), whose JWKS a
+ * local HTTP server publishes as Cognito does, checked against issuer, audience or client
+ * ids, required claims, maximum age and token_use. Every rule gets a token that breaks
+ * only that rule, next to the same token that passes.
+ */
+describe('deployed-stage token rules', () => {
+  const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TESTPOOL';
+  const CLIENT = 'client-web-app';
+  let server: Server;
+  let jwksUrl: string;
+  let privateKey: CryptoKey;
+  let otherKey: CryptoKey;
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('RS256');
+    privateKey = pair.privateKey;
+    otherKey = (await generateKeyPair('RS256')).privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const prodConfig = (extra: Record<string, string>) =>
+    loadConfig({ STAGE: 'prod', REDIS_URL: 'rediss://cache.example.internal:6379', REDIS_PASSWORD: 'x', JWT_JWKS_URL: jwksUrl, JWT_ISSUER: ISSUER, ...extra });
+
+  /** A Cognito-style access token; `claims` overrides or (with undefined) removes claims. */
+  async function token(claims: Partial<Record<keyof JWTPayload | 'client_id' | 'token_use', unknown>> = {}, key: CryptoKey = privateKey) {
+    const payload: Record<string, unknown> = { sub: 'user-1', iss: ISSUER, client_id: CLIENT, token_use: 'access', iat: nowSec(), exp: nowSec() + 3600, ...claims };
+    for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
+    return new SignJWT(payload as JWTPayload).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).sign(key);
+  }
+  const rejects = async (id: Identity, t: string) => expect(id.authenticate(`Bearer ${t}`)).rejects.toMatchObject({ status: 401 });
+
+  it('accepts a Cognito access token of the right pool and client', async () => {
+    const id = new Identity(prodConfig({ JWT_CLIENT_IDS: `other-client, ${CLIENT}` }));
+    expect(await id.authenticate(`Bearer ${await token()}`)).toEqual({ userId: 'user-1', admin: false });
+  });
+
+  it('401: wrong issuer', async () => {
+    const id = new Identity(prodConfig({ JWT_CLIENT_IDS: CLIENT }));
+    await rejects(id, await token({ iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_OTHERPOOL' }));
+    await rejects(id, await token({ iss: undefined }));
+  });
+
+  it('401: wrong audience', async () => {
+    const id = new Identity(prodConfig({ JWT_AUDIENCE: 'concert-api' }));
+    expect(await id.authenticate(`Bearer ${await token({ aud: 'concert-api' })}`)).toMatchObject({ userId: 'user-1' });
+    await rejects(id, await token({ aud: 'another-api' }));
+    await rejects(id, await token({ aud: undefined }));
+  });
+
+  it('401: wrong client id', async () => {
+    const id = new Identity(prodConfig({ JWT_CLIENT_IDS: CLIENT }));
+    await rejects(id, await token({ client_id: 'someone-elses-app' }));
+    await rejects(id, await token({ client_id: undefined }));
+  });
+
+  it('401: missing exp', async () => {
+    const id = new Identity(prodConfig({ JWT_CLIENT_IDS: CLIENT }));
+    await expect(id.authenticate(`Bearer ${await token({ exp: undefined })}`)).rejects.toMatchObject({ status: 401, code: 'INVALID_TOKEN', details: { claim: 'exp' } });
+  });
+
+  it('401: missing sub', async () => {
+    const id = new Identity(prodConfig({ JWT_CLIENT_IDS: CLIENT }));
+    await expect(id.authenticate(`Bearer ${await token({ sub: undefined })}`)).rejects.toMatchObject({ status: 401, code: 'INVALID_TOKEN', details: { claim: 'sub' } });
+  });
+
+  // Too old reads as expired: the client's remedy is the same (a fresh token).
+  it('401: too old (issued longer ago than JWT_MAX_AGE_SECONDS), and without iat', async () => {
+    const id = new Identity(prodConfig({ JWT_CLIENT_IDS: CLIENT, JWT_MAX_AGE_SECONDS: '3600' }));
+    expect(await id.authenticate(`Bearer ${await token({ iat: nowSec() - 3000, exp: nowSec() + 3600 })}`)).toMatchObject({ userId: 'user-1' });
+    await expect(id.authenticate(`Bearer ${await token({ iat: nowSec() - 4000, exp: nowSec() + 3600 })}`)).rejects.toMatchObject({ status: 401, code: 'TOKEN_EXPIRED' });
+    await rejects(id, await token({ iat: undefined }));
+  });
+
+  it('401: token_use id where an access token is required', async () => {
+    const id = new Identity(prodConfig({ JWT_CLIENT_IDS: CLIENT }));
+    await expect(id.authenticate(`Bearer ${await token({ token_use: 'id', aud: CLIENT })}`)).rejects.toMatchObject({ status: 401, details: { claim: 'token_use' } });
+  });
+
+  it('401: signed by a key that is not in the JWKS, and HS256 with the local secret', async () => {
+    const id = new Identity(prodConfig({ JWT_CLIENT_IDS: CLIENT }));
+    await rejects(id, await token({}, otherKey));
+    await rejects(id, await sign(SECRET, 'user-1'));
   });
 });

@@ -1,0 +1,86 @@
+/**
+ * The abuse limits over HTTP on the embedded stack (defaults of lib/config.ts; the test
+ * stack only raises the top-up limit, whose default is tested in
+ * test/integration/limits.test.ts): holds and releases per user per minute, and holds
+ * that expired unpaid per user and concert. A refused request changes nothing and says
+ * when to come back (Retry-After); admins see the refusals in the queue figures.
+ */
+import { app } from '../../lib/app';
+import { api, asAdmin, enterAndWaitActive, givenActiveUsers, givenConcert, hold, sleep } from '../support/api';
+
+const seatStatus = async (u: { token: string; queueToken: string }, concertId: string, date: string, seatNo: number) =>
+  (await api('GET', `/v1/concerts/${concertId}/dates/${date}/seats`, { token: u.token, queueToken: u.queueToken })).body.seats.find(
+    (s: { seatNo: number }) => s.seatNo === seatNo,
+  ).status;
+const limitedFigures = async (concertId: string) => (await api('GET', `/v1/admin/concerts/${concertId}/queue`, { token: await asAdmin() })).body.limited;
+
+describe('holds and releases per user per minute (RATE_LIMIT_HOLDS_PER_MINUTE, default 20)', () => {
+  it('answers the 21st hold or release within a minute with 429 RATE_LIMITED and Retry-After, changing nothing; other users are not affected', async () => {
+    const { concertId, dates } = await givenConcert({ seats: 5 });
+    const [churner, other] = await givenActiveUsers(2, concertId);
+    const date = dates[0]!;
+
+    // 10 hold/release cycles: 20 requests, all served.
+    const started = Date.now();
+    for (let i = 0; i < 10; i++) {
+      const held = await hold(churner!, concertId, date, 1);
+      expect(held.status).toBe(201);
+      const released = await api('DELETE', `/v1/reservations/${held.body.reservationId}`, { token: churner!.token });
+      expect(released.status).toBe(200);
+    }
+    // The bucket refills one request every 3 s (20 per minute), so the cycles above may
+    // have earned a few more; beyond those the next hold is refused.
+    const earned = Math.ceil((Date.now() - started) / 3000) + 1;
+    let refused = await hold(churner!, concertId, date, 1);
+    for (let extra = 0; refused.status === 201 && extra < earned; extra++) {
+      await api('DELETE', `/v1/reservations/${refused.body.reservationId}`, { token: churner!.token });
+      refused = await hold(churner!, concertId, date, 1);
+    }
+
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('RATE_LIMITED');
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(Number.isInteger(retryAfter)).toBe(true);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(await seatStatus(churner!, concertId, date, 1)).toBe('AVAILABLE');
+    // Another user holds and releases as usual.
+    const othersHold = await hold(other!, concertId, date, 1);
+    expect(othersHold.status).toBe(201);
+    expect((await limitedFigures(concertId)).rateLimited).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('holds that expire unpaid (UNPAID_HOLDS_LIMIT, default 3)', () => {
+  it('refuses holding in that concert with 429 TOO_MANY_UNPAID_HOLDS after three holds ran out unpaid; early releases do not count', async () => {
+    const { concertId, dates } = await givenConcert({ seats: 10, holdSeconds: 1 });
+    const { concertId: elsewhere } = await givenConcert({ seats: 10 });
+    const [walker] = await givenActiveUsers(1, concertId);
+    const date = dates[0]!;
+
+    // Given back before it ran out: not counted.
+    const early = await hold(walker!, concertId, date, 9);
+    expect((await api('DELETE', `/v1/reservations/${early.body.reservationId}`, { token: walker!.token })).status).toBe(200);
+
+    for (let i = 1; i <= 3; i++) {
+      const held = await hold(walker!, concertId, date, i);
+      expect(held.status).toBe(201);
+      await sleep(Date.parse(held.body.expiresAt) - Date.now() + 50);
+      // The release consumer (or this call, whichever is first) ends it exactly once.
+      await app().holds.releaseExpiredHold(held.body.reservationId);
+      const deadline = Date.now() + 10_000;
+      while ((await app().limits.unpaidHolds(walker!.userId, concertId)) < i && Date.now() < deadline) await sleep(50);
+      expect(await app().limits.unpaidHolds(walker!.userId, concertId)).toBe(i);
+    }
+
+    const refused = await hold(walker!, concertId, date, 5);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatchObject({ code: 'TOO_MANY_UNPAID_HOLDS', details: { unpaidHolds: 3, limit: 3 } });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(3600);
+    expect(await seatStatus(walker!, concertId, date, 5)).toBe('AVAILABLE');
+    expect((await limitedFigures(concertId)).tooManyUnpaidHolds).toBe(1);
+    // Only that concert: the same user still holds elsewhere.
+    const elsewhereToken = await enterAndWaitActive(walker!, elsewhere);
+    expect((await hold({ ...walker!, queueToken: elsewhereToken }, elsewhere, '2027-03-01', 1)).status).toBe(201);
+  });
+});
