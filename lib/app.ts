@@ -63,6 +63,7 @@ export function limitSettings(config: Config) {
   return {
     holdsPerMinute: config.RATE_LIMIT_HOLDS_PER_MINUTE,
     topupsPerMinute: config.RATE_LIMIT_TOPUPS_PER_MINUTE,
+    queueCyclesPerMinute: config.RATE_LIMIT_QUEUE_CYCLES_PER_MINUTE,
     unpaidHoldsLimit: config.UNPAID_HOLDS_LIMIT,
     unpaidHoldsWindowSeconds: config.UNPAID_HOLDS_WINDOW_SECONDS,
     timeoutMs: config.DEPENDENCY_TIMEOUT_MS,
@@ -85,6 +86,7 @@ export function createApp(config: Config = loadConfig(), overrides: AppOverrides
     defaults: defaultQueueSettings(config),
     endedRetentionMs: config.QUEUE_ENDED_RETENTION_SECONDS * 1000,
     timeoutMs: config.DEPENDENCY_TIMEOUT_MS,
+    pollMinFraction: config.QUEUE_POLL_MIN_FRACTION,
   });
 
   return {

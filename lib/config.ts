@@ -92,6 +92,12 @@ const schema = z.object({
   RATE_LIMIT_TOPUPS_PER_MINUTE: int(10, 1, 1000),
   UNPAID_HOLDS_LIMIT: int(3, 1, 1000),
   UNPAID_HOLDS_WINDOW_SECONDS: int(24 * 3600, 60, 30 * 24 * 3600),
+  // Leaving a queue, per user and concert per minute: caps enter/leave churn (each cycle
+  // leaves an ended token behind for QUEUE_ENDED_RETENTION_SECONDS).
+  RATE_LIMIT_QUEUE_CYCLES_PER_MINUTE: int(5, 1, 1000),
+  // A queue status poll sooner than this share of the pollAfterMs last told is answered
+  // 429 RATE_LIMITED and does no work (0 = no poll limit).
+  QUEUE_POLL_MIN_FRACTION: z.coerce.number().min(0).max(1).default(0.5),
 
   // Dependency timeouts: a dependency that is down must answer 503 quickly,
   // not hold the caller until the Lambda times out.

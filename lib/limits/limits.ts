@@ -4,6 +4,10 @@
  *
  *   holds + releases   RATE_LIMIT_HOLDS_PER_MINUTE (20) per user, one bucket for both
  *   top-ups            RATE_LIMIT_TOPUPS_PER_MINUTE (10) per user
+ *   queue cycles       RATE_LIMIT_QUEUE_CYCLES_PER_MINUTE (5) leaves per user and concert
+ *                      (entering again while in the queue returns the same place, so
+ *                      this caps enter/leave churn and the ended tokens it leaves behind)
+ *   status polls       not here: kept inside the poll's own script (lib/queue/status.lua)
  *   unpaid holds       a user whose holds in a concert expired unpaid UNPAID_HOLDS_LIMIT (3)
  *                      times within UNPAID_HOLDS_WINDOW_SECONDS may not hold there again
  *                      until that window has passed since the last such expiry
@@ -12,6 +16,7 @@
  * Keys (all of one user share the hash tag {lim:<userId>}, so the script runs on Cluster):
  *
  *   lim:{lim:<userId>}:holds | :topups      GCRA bucket, expires when full again
+ *   lim:{lim:<userId>}:cycles:<concertId>   GCRA bucket of queue leaves in that concert
  *   lim:{lim:<userId>}:unpaid:<concertId>   count, expires UNPAID_HOLDS_WINDOW after the last expiry
  *   lim:{limc:<concertId>}:limited          hash of refusals per kind (admin figures), 7 days
  *   lim:{limc:}:limited                     the same for top-ups (no concert)
@@ -31,6 +36,7 @@ export const LIMIT_SCRIPT = takeScript;
 export interface LimitSettings {
   holdsPerMinute: number;
   topupsPerMinute: number;
+  queueCyclesPerMinute: number;
   unpaidHoldsLimit: number;
   unpaidHoldsWindowSeconds: number;
   timeoutMs: number;
@@ -42,12 +48,14 @@ export interface LimitedFigures {
   rateLimited: number;
   /** Holds refused with 429 TOO_MANY_UNPAID_HOLDS. */
   tooManyUnpaidHolds: number;
+  /** Queue leaves refused with 429 RATE_LIMITED (enter/leave churn). */
+  queueChurn: number;
 }
 
 const WINDOW_MS = 60_000;
 const FIGURES_TTL_SECONDS = 7 * 24 * 3600;
 
-type Kind = 'holds' | 'topups';
+type Kind = 'holds' | 'topups' | 'cycles';
 const userKey = (userId: string, name: string) => `lim:{lim:${userId}}:${name}`;
 const limitedKey = (concertId: string | undefined) => `lim:{limc:${concertId ?? ''}}:limited`;
 
@@ -94,6 +102,14 @@ export class Limits {
     throw this.rateLimited('holds', reply[1]);
   }
 
+  /** Before leaving `concertId`'s queue: the enter/leave cycles bucket of that user and concert. */
+  async beforeLeave(userId: string, concertId: string): Promise<void> {
+    const reply = await this.take(1, userKey(userId, `cycles:${concertId}`), this.settings.queueCyclesPerMinute, WINDOW_MS);
+    if (!reply || reply[0] === 0) return;
+    this.refused(concertId, 'queueChurn');
+    throw this.rateLimited('cycles', reply[1]);
+  }
+
   async beforeTopUp(userId: string): Promise<void> {
     const reply = await this.take(1, userKey(userId, 'topups'), this.settings.topupsPerMinute, WINDOW_MS);
     if (!reply || reply[0] === 0) return;
@@ -124,7 +140,7 @@ export class Limits {
   async figures(concertId: string): Promise<LimitedFigures & { withoutConcert: LimitedFigures }> {
     const read = async (key: string): Promise<LimitedFigures> => {
       const h = await this.redis.hgetall(key);
-      return { rateLimited: Number(h.rateLimited ?? 0), tooManyUnpaidHolds: Number(h.tooManyUnpaidHolds ?? 0) };
+      return { rateLimited: Number(h.rateLimited ?? 0), tooManyUnpaidHolds: Number(h.tooManyUnpaidHolds ?? 0), queueChurn: Number(h.queueChurn ?? 0) };
     };
     try {
       const [own, withoutConcert] = await this.withDeadline(Promise.all([read(limitedKey(concertId)), read(limitedKey(undefined))]));
@@ -135,8 +151,8 @@ export class Limits {
   }
 
   private rateLimited(kind: Kind, retryAfterMs: number): TooManyRequestsError {
-    const limit = kind === 'holds' ? this.settings.holdsPerMinute : this.settings.topupsPerMinute;
-    const what = kind === 'holds' ? 'holds and releases' : 'top-ups';
+    const limit = { holds: this.settings.holdsPerMinute, topups: this.settings.topupsPerMinute, cycles: this.settings.queueCyclesPerMinute }[kind];
+    const what = { holds: 'holds and releases', topups: 'top-ups', cycles: 'times leaving this queue' }[kind];
     const retryAfter = seconds(retryAfterMs);
     count('RateLimited');
     return new TooManyRequestsError('RATE_LIMITED', `At most ${limit} ${what} per minute; retry in ${retryAfter} s.`, retryAfter, { limit, per: 'minute' });

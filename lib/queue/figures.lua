@@ -2,14 +2,14 @@
 -- ARGV: only the defaults.
 -- Returns: {waiting, active, admittedLastMinute, admittedTotal, rateMilli, maxActive,
 --   admitPerSec, activeMs, abandonMs, expectedMs, issued, phase, preQueued, openedAt,
---   seatsAvailable, seatsSold, seatsHeld, sessionsEnded, sessionMsTotal}.
+--   seatsAvailable, seatsSold, seatsHeld, sessionsEnded, sessionMsTotal, pollsLimited}.
 -- Cost: O(log N) plus the admissions of the last minute (XRANGE over one minute of the log).
 local now = now_ms()
 local s = settings()
 local m = redis.call('HMGET', K.meta, 'state', 'opensAt', 'openedAt', 'preCount', 'admittedTotal', 'sesTotalN', 'sesTotalMs')
 local ph = m[1]
 if not ph then
-  if now < tonumber(m[2] or 0) then ph = 'PRE' elseif m[3] then ph = 'OPEN' else ph = 'DRAWING' end
+  if not m[2] or m[3] then ph = 'OPEN' elseif now < tonumber(m[2]) then ph = 'PRE' else ph = 'DRAWING' end
 end
 return reply({
   waiting = redis.call('ZCARD', K.waiting),
@@ -31,4 +31,5 @@ return reply({
   seatsHeld = redis.call('ZCOUNT', K.held, '(' .. now, '+inf'),
   sessionsEnded = tonumber(m[6] or 0),
   sessionMsTotal = tonumber(m[7] or 0),
+  pollsLimited = tonumber(redis.call('HGET', K.meta, 'pollsLimited') or 0),
 })

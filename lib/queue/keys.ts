@@ -36,7 +36,7 @@ export function parseQueueToken(token: string | undefined): ParsedQueueToken | u
 }
 
 /** A concert's queue keys by name (their roles: prelude.lua). The scripts bind them by name. */
-export const QUEUE_KEYS = ['seq', 'waiting', 'seen', 'active', 'tokens', 'users', 'ended', 'endedAt', 'meta', 'admissions', 'pre', 'entries', 'held', 'sold'] as const;
+export const QUEUE_KEYS = ['seq', 'waiting', 'seen', 'active', 'tokens', 'users', 'ended', 'endedAt', 'meta', 'admissions', 'pre', 'entries', 'held', 'sold', 'polls'] as const;
 export type QueueKey = (typeof QUEUE_KEYS)[number];
 
 /** The Redis key of one of a concert's queue keys; all share the hash tag `{q:<concertId>}`. */

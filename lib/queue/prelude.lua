@@ -28,6 +28,8 @@
 --     K.entries    HASH    entryId -> tokenId (pre-queued entries, to place them)
 --     K.held       ZSET    "<date>#<seatNo>" -> hold expiry, ms (seats held now)
 --     K.sold       SET     "<date>#<seatNo>"  (seats paid for)
+--     K.polls      HASH    tokenId -> earliest next poll, ms (the poll limit: half the
+--                          pollAfterMs the token was last told; see status.lua)
 --   A.<arg>  the arguments: first the defaults every script gets (used when the concert
 --            has no override in K.meta): A.maxActive, A.admitPerSec, A.activeMs,
 --            A.abandonMs, A.endedRetentionMs, A.expectedMs; then the script's own, named
@@ -165,6 +167,7 @@ local function end_token(token, reason, now)
   end
   if redis.call('ZREM', K.waiting, token) == 1 then add_decayed({ qDrop = 1 }, 'qAt', now) end
   redis.call('ZREM', K.seen, token)
+  redis.call('HDEL', K.polls, token)
   if redis.call('ZREM', K.active, token) == 1 then
     record_release(now, now - r.admitted)
     local base = tonumber(redis.call('HGET', K.meta, 'statBase') or r.admitted)
@@ -296,6 +299,7 @@ local function admit(now, s)
         redis.call('HSET', K.tokens, t, format_record(r))
         redis.call('ZADD', K.active, activeUntil, t)
         redis.call('ZREM', K.seen, t)
+        redis.call('HDEL', K.polls, t)
         redis.call('XADD', K.admissions, 'MINID', '~', now - ADMISSION_LOG_MS, '*', 'seq', popped[i + 1], 'token', t)
         count = count + 1
       end

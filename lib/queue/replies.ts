@@ -62,6 +62,9 @@ export type TokenStatus =
   | { status: 'UNKNOWN' }
   | { status: 'FOREIGN' };
 
+/** A poll's reply: where the token stands, or that it was polled too soon (status.lua). */
+export type PollReply = TokenStatus | { status: 'RATE_LIMITED'; retryAfterMs: number };
+
 const etaInputs = (f: Fields): EtaInputs => ({
   sesN: num(f, 'sesN'),
   sesSum: num(f, 'sesSum'),
@@ -113,7 +116,11 @@ export const decodeEnter = (reply: unknown) => {
   return { created: num(f, 'created') === 1, tokenId: String(f.tokenId), status: decodeTokenStatus(f) };
 };
 
-export const decodeStatus = (reply: unknown) => decodeTokenStatus(fieldsOf(reply));
+export function decodeStatus(reply: unknown): PollReply {
+  const f = fieldsOf(reply);
+  if (f.status === 'RATE_LIMITED') return { status: 'RATE_LIMITED', retryAfterMs: num(f, 'retryAfterMs') };
+  return decodeTokenStatus(f);
+}
 
 export type FinishOutcome = 'ENDED' | 'ALREADY_ENDED' | 'UNKNOWN' | 'FOREIGN';
 
@@ -177,6 +184,7 @@ export const decodeFigures = (reply: unknown) => {
     seatsHeld: num(f, 'seatsHeld'),
     sessionsEnded: num(f, 'sessionsEnded'),
     sessionMsTotal: num(f, 'sessionMsTotal'),
+    pollsLimited: num(f, 'pollsLimited'),
   };
 };
 

@@ -21,6 +21,7 @@ import configure from './configure.lua';
 import schedule from './schedule.lua';
 import stock from './stock.lua';
 import draw from './draw.lua';
+import polled from './polled.lua';
 import { QUEUE_KEYS } from './keys';
 
 /** Arguments every script receives first: the defaults for settings a concert has not overridden. */
@@ -31,7 +32,7 @@ export const SCHEDULE_ARGS = ['opensAtMs', 'closesAtMs', 'schedVer', 'totalSeats
 
 export const SCRIPTS = {
   enter: { body: enter, args: ['userId', 'freshTokenId', 'freshEntryId', 'freshDraw', ...SCHEDULE_ARGS] },
-  status: { body: status, args: ['tokenId', 'userId'] },
+  status: { body: status, args: ['tokenId', 'userId', 'limit'] },
   finish: { body: finish, args: ['tokenId', 'userId', 'reason'] },
   extend: { body: extend, args: ['tokenId', 'untilMs', 'maxExtraMs'] },
   tick: { body: tick, args: [...SCHEDULE_ARGS] },
@@ -40,6 +41,7 @@ export const SCRIPTS = {
   schedule: { body: schedule, args: [...SCHEDULE_ARGS] },
   stock: { body: stock, args: ['op', 'seat', 'untilMs', 'payload'] },
   draw: { body: draw, args: ['offset', 'limit'] },
+  polled: { body: polled, args: ['tokenId', 'earliestMs'] },
 } as const satisfies Record<string, { body: string; args: readonly string[] }>;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -1,10 +1,22 @@
 -- status: the poll.
--- ARGV (named): A.tokenId, A.userId
--- Returns: token_status().
--- Also does the admission (and draw) work that is due, so a freed slot is refilled by
--- the next poll of anyone in the queue, not only by the timer.
+-- ARGV (named): A.tokenId, A.userId, A.limit ('1' for a client's poll; '0' for the booking
+--   endpoints' gate, which the poll limit does not apply to)
+-- Returns: token_status(); or {status = RATE_LIMITED, retryAfterMs} when the caller's own
+--   token is polled sooner than half the pollAfterMs it was last told (K.polls, written
+--   by the service after each answer, lib/queue/waiting-room.ts): such a poll does no
+--   admission and no heartbeat work, and is counted (meta pollsLimited).
+-- Otherwise does the admission (and draw) work that is due, so a freed slot is refilled
+-- by the next poll of anyone in the queue, not only by the timer.
 -- Cost: O(log N), plus the admission work that is due.
 local now = now_ms()
 local s = settings()
-if redis.call('HEXISTS', K.tokens, A.tokenId) == 1 then admit_if_needed(now, s) end
+local rec = redis.call('HGET', K.tokens, A.tokenId)
+if rec and A.limit == '1' then
+  local earliest = tonumber(redis.call('HGET', K.polls, A.tokenId) or 0)
+  if now < earliest and parse_record(rec).user == A.userId then
+    redis.call('HINCRBY', K.meta, 'pollsLimited', 1)
+    return reply({ status = 'RATE_LIMITED', retryAfterMs = earliest - now })
+  end
+end
+if rec then admit_if_needed(now, s) end
 return reply(token_status(A.tokenId, A.userId, now, s, true))

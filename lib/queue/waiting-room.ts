@@ -7,7 +7,8 @@
  */
 import type { RedisClient } from '../clients/redis';
 import { toDependencyError } from '../clients/dependency-errors';
-import { ConflictError, DependencyUnavailableError, ForbiddenError, UnauthorizedError } from '../errors';
+import { ConflictError, DependencyUnavailableError, ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors';
+import { count, logger } from '../observability';
 import { scriptArgv, scriptSource, SCRIPTS, type CommonArgs, type ScriptArgs, type ScriptName } from './scripts';
 import { formatQueueToken, newEntryId, newTokenId, parseQueueToken, queueKeys } from './keys';
 import { estimateWait, pollAfterMs, preQueuePollAfterMs } from './estimates';
@@ -91,6 +92,8 @@ export interface QueueFigures {
   seatsAvailable: number | null;
   seatsSold: number;
   seatsHeld: number;
+  /** Polls refused with 429 RATE_LIMITED (polled sooner than half of pollAfterMs). */
+  pollsLimited: number;
   /** Sessions ended so far and their mean length (s), as measured. */
   sessionsEnded: number;
   meanSessionSeconds: number | null;
@@ -104,6 +107,11 @@ export interface WaitingRoomOptions {
   endedRetentionMs: number;
   /** A call with no answer in this time is an outage (answered 503). */
   timeoutMs: number;
+  /**
+   * A token polled sooner than this share of the pollAfterMs it was last told gets 429
+   * RATE_LIMITED (QUEUE_POLL_MIN_FRACTION, 0.5); 0 turns the limit off.
+   */
+  pollMinFraction?: number;
 }
 
 type ScriptClient = RedisClient & Record<string, (...args: (string | number)[]) => Promise<unknown>>;
@@ -152,19 +160,39 @@ export class WaitingRoom {
       }),
     );
     if (reply.status.status === 'SOLD_OUT' || reply.status.status === 'CLOSED') throw saleEnded(reply.status.status);
-    return {
-      created: reply.created,
-      token: formatQueueToken(concertId, reply.tokenId),
-      concertId,
-      ...view(reply.status),
-    };
+    const told = view(reply.status);
+    this.rememberPoll(concertId, reply.tokenId, reply.status, told);
+    return { created: reply.created, token: formatQueueToken(concertId, reply.tokenId), concertId, ...told };
   }
 
   /** The poll: where the token stands. Throws for unknown or foreign tokens. */
   async status(token: string | undefined, userId: string): Promise<TicketView & { concertId: string }> {
     const parsed = requireToken(token);
-    const st = decodeStatus(await this.run('status', parsed.concertId, { tokenId: parsed.tokenId, userId }));
-    return { concertId: parsed.concertId, ...view(st) };
+    const st = decodeStatus(await this.run('status', parsed.concertId, { tokenId: parsed.tokenId, userId, limit: 1 }));
+    if (st.status === 'RATE_LIMITED') {
+      const retryAfter = Math.max(1, Math.ceil(st.retryAfterMs / 1000));
+      throw new TooManyRequestsError('RATE_LIMITED', `Polled too soon: poll again as pollAfterMs said (in ${retryAfter} s). Your place is kept.`, retryAfter, {
+        retryAfterMs: st.retryAfterMs,
+      });
+    }
+    const told = view(st);
+    this.rememberPoll(parsed.concertId, parsed.tokenId, st, told);
+    return { concertId: parsed.concertId, ...told };
+  }
+
+  /**
+   * The poll limit's memory: the earliest next poll, half of what the token was just told.
+   * Sent without waiting for it (auto-pipelined with the next commands), so the limit adds
+   * no round trip to the answer; if it is lost the next poll is simply not limited.
+   */
+  private rememberPoll(concertId: string, tokenId: string, st: TokenStatus, told: TicketView): void {
+    const fraction = this.options.pollMinFraction ?? 0.5;
+    if (fraction <= 0 || (st.status !== 'WAITING' && st.status !== 'PRE_QUEUE') || told.pollAfterMs === null) return;
+    const earliestMs = st.now + Math.floor(told.pollAfterMs * fraction);
+    this.run('polled', concertId, { tokenId, earliestMs }).catch((err: Error) => {
+      count('PollLimitWriteFailed');
+      logger.warn('queue.poll_limit_write_failed', { error: err.message });
+    });
   }
 
   /**
@@ -176,7 +204,9 @@ export class WaitingRoom {
     if (parsed.concertId !== concertId) {
       throw new ForbiddenError('QUEUE_TOKEN_WRONG_CONCERT', `This queue token is for concert "${parsed.concertId}", not "${concertId}".`);
     }
-    const v = view(decodeStatus(await this.run('status', parsed.concertId, { tokenId: parsed.tokenId, userId })));
+    const st = decodeStatus(await this.run('status', parsed.concertId, { tokenId: parsed.tokenId, userId, limit: 0 }));
+    if (st.status === 'RATE_LIMITED') throw new Error('the booking gate is never poll-limited');
+    const v = view(st);
     if (v.status === 'WAITING') {
       throw new ForbiddenError('QUEUE_TOKEN_NOT_ACTIVE', `You are still waiting (position ${v.position}); booking opens when your token is ACTIVE.`, {
         position: v.position,
@@ -277,6 +307,7 @@ export class WaitingRoom {
       seatsAvailable: f.seatsAvailable,
       seatsSold: f.seatsSold,
       seatsHeld: f.seatsHeld,
+      pollsLimited: f.pollsLimited,
       sessionsEnded: f.sessionsEnded,
       meanSessionSeconds: f.sessionsEnded > 0 ? Math.round(f.sessionMsTotal / f.sessionsEnded / 100) / 10 : null,
       settings: {

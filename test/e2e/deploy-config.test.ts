@@ -95,7 +95,7 @@ function packageProd(): Promise<{ Resources: Record<string, any> }> {
     const bin = require.resolve('serverless/bin/serverless.js', { paths: [projectDir] });
     const child = spawn(process.execPath, [bin, 'package', '--stage', 'prod', '--package', out], {
       cwd: projectDir,
-      env: { ...cleanEnv(), SLS_TELEMETRY_DISABLED: '1', AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' },
+      env: { ...cleanEnv(), ESBUILD_WORK_FOLDER: '.esbuild-package', SLS_TELEMETRY_DISABLED: '1', AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';

@@ -2,11 +2,12 @@
  * The waiting room over HTTP, through serverless-offline, against the real Redis and
  * DynamoDB Local of the test stack.
  */
-import { api, asAdmin, devToken, enterAndWaitActive, givenConcert, givenUser, sleep, uniqueId, type User } from '../support/api';
+import { api, asAdmin, devToken, enterAndWaitActive, givenConcert, givenUser, pollNow, sleep, uniqueId, type User } from '../support/api';
 import { mintToken } from '../support/tokens';
 
 const enter = (user: User, concertId: string) => api('POST', '/v1/queue/tokens', { token: user.token, body: { concertId } });
-const status = (user: User, queueToken: string) => api('GET', '/v1/queue/status', { token: user.token, queueToken });
+/** A poll that wants the answer now (waits out the poll limit once if needed). */
+const status = (user: User, queueToken: string) => pollNow(user, queueToken);
 const figures = async (concertId: string) => (await api('GET', `/v1/admin/concerts/${concertId}/queue`, { token: await asAdmin() })).body;
 
 describe('entering the queue', () => {

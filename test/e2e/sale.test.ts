@@ -5,13 +5,14 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import Redis from 'ioredis';
-import { api, asAdmin, enterAndWaitActive, givenConcert, givenUser, hold, payFor, charge, sleep, uniqueId, type User } from '../support/api';
+import { api, asAdmin, enterAndWaitActive, givenConcert, givenUser, hold, payFor, charge, pollNow, sleep, uniqueId, type User } from '../support/api';
 import { mintToken } from '../support/tokens';
 import { WaitingRoom } from '../../lib/queue/waiting-room';
 import { queueKey, queueKeys } from '../../lib/queue/keys';
 
 const enter = (user: User, concertId: string) => api('POST', '/v1/queue/tokens', { token: user.token, body: { concertId } });
-const status = (user: User, queueToken: string) => api('GET', '/v1/queue/status', { token: user.token, queueToken });
+/** A poll that wants the answer now (waits out the poll limit once if needed). */
+const status = (user: User, queueToken: string) => pollNow(user, queueToken);
 const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
 
 let redis: Redis;
@@ -111,8 +112,10 @@ describe('the pre-queue lottery', () => {
     const again = await enter(users[0]!, concertId);
     expect(again.status).toBe(200);
     expect(again.body.entryId).toBe(entered[0]!.body.entryId);
-    const early = await status(users[1]!, entered[1]!.body.token);
-    expect(early.body).toMatchObject({ status: 'PRE_QUEUE', position: null });
+    expect(again.body).toMatchObject({ status: 'PRE_QUEUE', position: null });
+    // Polling at once, long before the pollAfterMs it was told, is refused and changes nothing.
+    const early = await api('GET', '/v1/queue/status', { token: users[1]!.token, queueToken: entered[1]!.body.token });
+    expect([early.status, early.body.error?.code]).toEqual([429, 'RATE_LIMITED']);
 
     // 20 admission runs (as if several loops reached the opening at once) right at the opening.
     await sleep(Math.max(0, Date.parse(concert.salesOpenAt) - Date.now()));

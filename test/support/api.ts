@@ -122,10 +122,23 @@ export async function enterAndWaitActive(user: User, concertId: string, timeoutM
   const deadline = Date.now() + timeoutMs;
   while (status.status !== 'ACTIVE') {
     if (status.status === 'EXPIRED' || Date.now() > deadline) throw new Error(`not admitted: ${JSON.stringify(status)}`);
-    await new Promise((r) => setTimeout(r, Math.min(status.pollAfterMs ?? 200, 200)));
+    // A polite client: not sooner than half of pollAfterMs (the poll limit, QUEUE_POLL_MIN_FRACTION).
+    await new Promise((r) => setTimeout(r, status.pollAfterMs ? Math.min(status.pollAfterMs, Math.ceil(status.pollAfterMs / 2) + 25) : 200));
     status = (await api('GET', '/v1/queue/status', { token: user.token, queueToken })).body;
   }
   return queueToken;
+}
+
+/**
+ * A status poll as a polite client makes it when it wants to know now: if the poll limit
+ * says it is too soon (429, half of the last pollAfterMs), it waits the time the answer
+ * names and polls once more.
+ */
+export async function pollNow(user: User, queueToken: string): Promise<ApiResponse> {
+  const res = await api('GET', '/v1/queue/status', { token: user.token, queueToken });
+  if (res.status !== 429 || res.body?.error?.code !== 'RATE_LIMITED') return res;
+  await sleep(Number(res.body.error.details.retryAfterMs) + 20);
+  return api('GET', '/v1/queue/status', { token: user.token, queueToken });
 }
 
 export interface ActiveUser extends User {

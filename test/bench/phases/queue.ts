@@ -74,7 +74,7 @@ async function rawStatusLoad(ctx: BenchContext, concertId: string, tickets: Tick
   const r = await runLoad(
     async (i) => {
       const t = parsed[(i * 7919) % parsed.length]!;
-      await client.rawStatus(...keys, ...scriptArgv('status', common, { tokenId: t.tokenId, userId: t.userId }));
+      await client.rawStatus(...keys, ...scriptArgv('status', common, { tokenId: t.tokenId, userId: t.userId, limit: 1 }));
     },
     { concurrency: CONCURRENCY, durationMs, progress: bar },
   );

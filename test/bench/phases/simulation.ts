@@ -7,11 +7,21 @@
  * Checked and reported: oversells (must be 0), money conservation, admission order
  * against entry order (FIFO), the largest live active set (never above the maximum),
  * how long a freed slot stays empty while people wait, the wait-time distribution and
- * the honesty of the ETA given at entry, and requests per second by endpoint.
+ * the honesty of the ETA given at entry and at every poll (and how often the remaining
+ * wait fell inside etaRange), and requests per second by endpoint.
+ *
+ * The opening itself: the concert is created with salesOpenAt a little ahead, a share of
+ * the crowd joins the pre-queue before it, and the rest arrive after the opening. Checked:
+ * the drawn order is a permutation of the pre-queued entries in the HMAC order of the
+ * revealed seed (whose sha256 is the commitment published at creation), how long after the
+ * opening every pre-queued user knows a position, and, once the last seat is paid, how
+ * long until every waiting user has been told SOLD_OUT.
  */
+import { createHash, createHmac } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { api, type ApiResponse } from '../../support/api';
 import { auditAll } from '../../support/invariants';
+import { createConcertWithQueue } from '../../../lib/use-cases/create-concert';
 import type { BenchContext } from '../context';
 import { parseQueueToken, queueKey } from '../../../lib/queue/keys';
 import { fieldsOf } from '../../../lib/queue/replies';
@@ -30,6 +40,10 @@ export interface SimOptions {
   seatsPerDate: number;
   /** Stop the run after this long even if users are still waiting. */
   maxSeconds: number;
+  /** The sale opens this long after the concert is created; the pre-queue is open before. */
+  preQueueSeconds: number;
+  /** Share of the crowd that arrives in the pre-queue, before the opening. */
+  preQueueShare: number;
 }
 
 export const defaultSimOptions = (users: number): SimOptions => ({
@@ -43,6 +57,8 @@ export const defaultSimOptions = (users: number): SimOptions => ({
   dates: 4,
   seatsPerDate: 50,
   maxSeconds: 600,
+  preQueueSeconds: 20,
+  preQueueShare: 0.4,
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -54,8 +70,16 @@ interface UserRecord {
   token?: string;
   enteredAtMs?: number;
   etaAtEntry?: number | null;
-  /** Every ETA told while waiting: [client time ms, etaSeconds]. */
-  etas: [number, number | null][];
+  /** Every ETA told while waiting: [client time ms, etaSeconds, range low, range high]. */
+  etas: [number, number | null, number | null, number | null][];
+  preQueued?: boolean;
+  entryId?: string;
+  /** When a pre-queued user first saw a position (client time). */
+  positionKnownAtMs?: number;
+  toldSoldOutAtMs?: number;
+  paidAtMs?: number;
+  /** Client times of WAITING answers (for "told SOLD_OUT within 2 s of the last sale"). */
+  waitingAnswers: number[];
   admittedSeenAtMs?: number;
   outcome: string;
   charged: number;
@@ -79,18 +103,26 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
   process.env.TEST_BASE_URL = ctx.stack.baseUrl;
   const concertId = 'bench-ticket-open';
   const dates = Array.from({ length: o.dates }, (_, d) => `2027-10-${String(d + 1).padStart(2, '0')}`);
-  await ctx.app.catalog.createConcert({
+  const created = Date.now();
+  const salesOpenAt = new Date(created + o.preQueueSeconds * 1000).toISOString();
+  // As an operator would: the concert, its sale window and queue settings, one request's
+  // worth of work (lib/use-cases/create-concert.ts). No ETA prior is given: the service
+  // takes it from the deployment's history or the queue settings.
+  const concert = await createConcertWithQueue(ctx.app, {
     concertId,
     name: 'Ticket opening',
     holdSeconds: o.holdSeconds,
+    salesOpenAt,
+    preQueueMinutes: Math.ceil(o.preQueueSeconds / 60) + 1,
     dates: dates.map((date) => ({ date, totalSeats: o.seatsPerDate, price: 50_000, priceTiers: [{ fromSeat: 1, toSeat: 10, price: 120_000 }] })),
+    queue: {
+      maxActive: o.maxActive,
+      admissionsPerSecond: o.admissionsPerSecond,
+      activeSessionSeconds: o.activeSessionSeconds,
+      abandonAfterSeconds: o.abandonAfterSeconds,
+    },
   });
-  await ctx.app.waitingRoom.configure(concertId, {
-    maxActive: o.maxActive,
-    admissionsPerSecond: o.admissionsPerSecond,
-    activeSessionSeconds: o.activeSessionSeconds,
-    abandonAfterSeconds: o.abandonAfterSeconds,
-  });
+  const opensAtMs = Date.parse(salesOpenAt);
 
 
   const calls: Record<string, { n: number; ms: number[]; non2xx: Record<string, number> }> = {};
@@ -117,35 +149,67 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
     }
   })();
 
-  const records: UserRecord[] = Array.from({ length: o.users }, (_, i) => ({ userId: `sim-${i}`, outcome: 'PENDING', charged: 0, etas: [] }));
+  const preCount = Math.round(o.users * o.preQueueShare);
+  const records: UserRecord[] = Array.from({ length: o.users }, (_, i) => ({
+    userId: `sim-${i}`,
+    outcome: 'PENDING',
+    charged: 0,
+    etas: [],
+    waitingAnswers: [],
+    preQueued: i < preCount,
+  }));
   const started = Date.now();
   const deadline = started + o.maxSeconds * 1000;
   let finished = 0;
   const bar = progress(`5. ticket opening, ${o.users} users`, o.users);
 
   const runUser = async (r: UserRecord) => {
-    await sleep(Math.random() * o.arrivalSeconds * 1000);
+    // Pre-queued users arrive in the 90% of the pre-queue window; the rest after the opening.
+    const arriveAt = r.preQueued ? created + Math.random() * o.preQueueSeconds * 900 : opensAtMs + Math.random() * o.arrivalSeconds * 1000;
+    await sleep(Math.max(0, arriveAt - Date.now()));
     const token = await ctx.app.identity.issueDevToken(r.userId, false);
     const entered = await call('POST /v1/queue/tokens', 'POST', '/v1/queue/tokens', { token, body: { concertId } });
-    if (entered.status !== 201) return void (r.outcome = `ENTER_${entered.status}`);
+    if (entered.status !== 201) return void (r.outcome = `ENTER_${entered.status}_${entered.body?.error?.code ?? ''}`);
     r.token = entered.body.token;
-    r.enteredAtMs = Date.now();
-    r.etaAtEntry = entered.body.etaSeconds;
-    r.etas.push([r.enteredAtMs, entered.body.etaSeconds]);
+    r.entryId = entered.body.entryId;
+    r.preQueued = entered.body.status === 'PRE_QUEUE';
     const queueToken = r.token!;
-    const giveUpAt = chance(0.03) ? Date.now() + Math.random() * 60_000 : Infinity;
-
     let status = entered.body;
+    const poll = async () => {
+      const res = await call('GET /v1/queue/status', 'GET', '/v1/queue/status', { token, queueToken });
+      if (res.status !== 200) throw Object.assign(new Error(`STATUS_${res.status}_${res.body?.error?.code ?? ''}`), { outcome: true });
+      return res.body;
+    };
+    try {
+      while (status.status === 'PRE_QUEUE') {
+        await sleep(status.pollAfterMs);
+        status = await poll();
+      }
+    } catch (err) {
+      return void (r.outcome = (err as Error).message);
+    }
+    // The ETA is judged from the first answer with a position (entry, or the draw).
+    r.enteredAtMs = Date.now();
+    if (r.preQueued) r.positionKnownAtMs = r.enteredAtMs;
+    r.etaAtEntry = status.etaSeconds ?? null;
+    const giveUpAt = chance(0.03) ? Date.now() + Math.random() * 60_000 : Infinity;
     while (status.status === 'WAITING') {
+      r.waitingAnswers.push(Date.now());
+      r.etas.push([Date.now(), status.etaSeconds, status.etaRange?.low ?? null, status.etaRange?.high ?? null]);
       if (Date.now() > deadline) return void (r.outcome = 'STILL_WAITING_AT_END');
       await sleep(status.pollAfterMs);
       if (Date.now() > giveUpAt) return void (r.outcome = 'GAVE_UP_WAITING');
-      const res = await call('GET /v1/queue/status', 'GET', '/v1/queue/status', { token, queueToken });
-      if (res.status !== 200) return void (r.outcome = `STATUS_${res.status}`);
-      status = res.body;
-      if (status.status === 'WAITING') r.etas.push([Date.now(), status.etaSeconds]);
+      try {
+        status = await poll();
+      } catch (err) {
+        return void (r.outcome = (err as Error).message);
+      }
     }
-    if (status.status !== 'ACTIVE') return void (r.outcome = `EXPIRED_${status.reason}`);
+    if (status.status === 'SOLD_OUT') {
+      r.toldSoldOutAtMs = Date.now();
+      return void (r.outcome = 'TOLD_SOLD_OUT');
+    }
+    if (status.status !== 'ACTIVE') return void (r.outcome = `EXPIRED_${status.reason ?? status.status}`);
     r.admittedSeenAtMs = Date.now();
     const gated = { token, queueToken };
     const leave = async (outcome: string) => {
@@ -195,6 +259,7 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
       body: { reservationId: reservation.reservationId },
       headers: { 'idempotency-key': `sim-pay-${reservation.reservationId}` },
     });
+    if (paid.status === 201) r.paidAtMs = Date.now();
     r.outcome = paid.status === 201 ? 'PAID' : `PAY_${paid.status}_${paid.body?.error?.code}`;
   };
 
@@ -235,6 +300,39 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
   const judged = waits.filter((w) => w.eta !== null && w.wait >= 5);
   const etaErrors = judged.map((w) => w.wait - (w.eta as number));
   const etaRelErrors = judged.map((w) => Math.abs(w.wait - (w.eta as number)) / w.wait);
+  // The ETA told at every poll against the wait that remained, and the 80% range's coverage.
+  const perPoll: { rel: number; inRange: boolean | null; eta: number; remaining: number }[] = [];
+  for (const a of log) {
+    const r = byTokenId.get(a.tokenId);
+    if (!r) continue;
+    for (const [t, eta, low, high] of r.etas) {
+      const remaining = (a.t - t) / 1000;
+      if (eta === null || remaining < 5) continue;
+      perPoll.push({ rel: Math.abs(remaining - eta) / remaining, inRange: low === null || high === null ? null : low <= remaining && remaining <= high, eta, remaining });
+    }
+  }
+  const perPollRel = perPoll.map((p) => p.rel).sort((a, b) => a - b);
+  const ranged = perPoll.filter((p) => p.inRange !== null);
+
+  // The opening: the lottery's public record against what clients were given.
+  const fairness = (await api('GET', `/v1/concerts/${concertId}/fairness`)).body;
+  const drawn: string[] = [];
+  for (let cursor: string | null = ''; cursor !== null; ) {
+    const page: { entries: { entryId: string }[]; nextCursor: string | null } = (await api('GET', `/v1/concerts/${concertId}/fairness/entries${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`)).body;
+    drawn.push(...page.entries.map((e: { entryId: string }) => e.entryId));
+    cursor = page.nextCursor;
+  }
+  const preEntries = records.filter((r) => r.preQueued && r.entryId).map((r) => r.entryId!);
+  const seed = fairness.seed ? Buffer.from(fairness.seed, 'hex') : undefined;
+  const hmac = (id: string) => (seed ? createHmac('sha256', seed).update(id).digest('hex') : '');
+  const byHmac = [...preEntries].sort((a, b) => (hmac(a) < hmac(b) ? -1 : 1));
+  const positionKnown = records.filter((r) => r.positionKnownAtMs !== undefined).map((r) => r.positionKnownAtMs! - opensAtMs);
+
+  // Sold out: from the last payment until every waiting user has been told.
+  const lastPaid = Math.max(...records.map((r) => r.paidAtMs ?? 0));
+  const toldSoldOut = records.filter((r) => r.toldSoldOutAtMs !== undefined).map((r) => r.toldSoldOutAtMs!);
+  const waitingAnswersLate = records.reduce((n, r) => n + r.waitingAnswers.filter((t) => t > lastPaid + 2_000).length, 0);
+
   const midJudged = waits.filter((w) => w.midEta !== null && w.midRemaining >= 5);
   const midRelErrors = midJudged.map((w) => Math.abs(w.midRemaining - (w.midEta as number)) / w.midRemaining);
 
@@ -284,6 +382,28 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
       p50: round(percentile([...midRelErrors].sort((a, b) => a - b), 50), 3),
       p90: round(percentile([...midRelErrors].sort((a, b) => a - b), 90), 3),
       medianSignedSeconds: round(percentile(midJudged.map((w) => w.midRemaining - (w.midEta as number)).sort((a, b) => a - b), 50), 2),
+    },
+    etaRelativeErrorPerPoll: {
+      polls: perPoll.length,
+      p50: round(percentile(perPollRel, 50), 3),
+      p90: round(percentile(perPollRel, 90), 3),
+      rangeCoverage: ranged.length ? round(ranged.filter((p) => p.inRange).length / ranged.length, 3) : null,
+      goals: { p50: 0.15, p90: 0.4, rangeCoverage: 0.8, atEntryP50: 0.35 },
+    },
+    opening: {
+      preQueued: preEntries.length,
+      drawnEntries: drawn.length,
+      drawnIsPermutationOfPreQueue: drawn.length === preEntries.length && new Set(drawn).size === drawn.length && preEntries.every((e) => drawn.includes(e)),
+      seedMatchesCommitment: seed ? createHash('sha256').update(seed).digest('hex') === concert.commitment : false,
+      drawnOrderMatchesSeed: seed ? drawn.every((e, i) => e === byHmac[i]) : false,
+      msFromOpeningUntilEveryPreQueuedUserKnowsPosition: positionKnown.length ? Math.max(...positionKnown) : null,
+      msFromOpeningUntilPositionKnown: summarize(positionKnown),
+    },
+    soldOut: {
+      seatsSold: records.filter((r) => r.paidAtMs).length,
+      toldSoldOut: toldSoldOut.length,
+      msFromLastSaleUntilEveryWaitingUserTold: toldSoldOut.length && lastPaid > 0 ? Math.max(...toldSoldOut) - lastPaid : null,
+      waitingAnswersMoreThan2sAfterLastSale: waitingAnswersLate,
     },
     requestsPerSecondByEndpoint: Object.fromEntries(Object.entries(calls).map(([k, c]) => [k, round(c.n / seconds, 1)])),
     latencyMsByEndpoint: Object.fromEntries(Object.entries(calls).map(([k, c]) => [k, summarize(c.ms)])),
