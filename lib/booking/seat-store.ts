@@ -65,9 +65,38 @@ export const showId = (concertId: string, date: string) => `${concertId}#${date}
 export const seatKey = (concertId: string, date: string, seatNo: number) => ({ showId: showId(concertId, date), seatNo });
 const seatKeyOf = (r: Pick<ReservationItem, 'concertId' | 'date' | 'seatNo'>) => seatKey(r.concertId, r.date, r.seatNo);
 
-/** Shards of the sparse index of held seats (`heldByExpiry`) that the sweep reads. */
-export const HELD_SHARDS = 4;
-const heldShard = (seatNo: number) => `HELD#${seatNo % HELD_SHARDS}`;
+/**
+ * Shards of the sparse index of held seats (`heldByExpiry`, partition key `heldShard`,
+ * sort key `holdExpiresAt`) that the sweep reads, all of them in parallel.
+ *
+ * Why 32: every hold writes one index entry (seat HELD: put) and every end of a hold
+ * removes it (paid or released: delete); taking over an expired hold moves it (delete +
+ * put). So at 10,000 holds/s the index takes at most ~20,000 writes/s (each entry is far
+ * below 1 KB, so 1 WCU). Its sort key only grows (expiry = now + hold length), so every
+ * write of a shard lands at the end of its key range and DynamoDB cannot split a shard
+ * for heat: one shard is one partition, capped at 1,000 WCU/s. With the former 4 shards
+ * that capped the service near 4,000 index writes/s, about 2,000 holds/s, and a
+ * throttled index write throttles the hold and payment transactions that carry it. With
+ * 32 shards chosen by a hash of show and seat, each shard takes 1/32 of the writes:
+ * ~313 put + ~313 delete = ~625 WCU/s per shard at 10,000 holds/s (62% of one
+ * partition), and the service-wide cap rises to ~32,000 index writes/s (~16,000
+ * holds/s). The hash spreads the seats of one show (the hot one at an opening) over all
+ * shards, unlike seatNo % n, which put every seat k of every show in the same shard.
+ * Shard names `HELD#0`..`HELD#31` include the former `HELD#0`..`HELD#3`, so holds written
+ * before the change are still swept.
+ */
+export const HELD_SHARDS = 32;
+
+/** The index shard of one seat: FNV-1a (32 bit) of "<showId>#<seatNo>", modulo HELD_SHARDS. */
+export function heldShardOf(show: string, seatNo: number): string {
+  let h = 0x811c9dc5;
+  const s = `${show}#${seatNo}`;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return `HELD#${h % HELD_SHARDS}`;
+}
 
 /**
  * The conditions of the transitions, by name. `:now` is the caller's clock (ms), `:rid`
@@ -147,7 +176,10 @@ export class SeatStore {
     });
   }
 
-  /** Reservations whose seat is still HELD with a hold that expired before `cutoff` (ms). */
+  /**
+   * Reservations whose seat is still HELD with a hold that expired before `cutoff` (ms):
+   * one query per index shard, all shards at once.
+   */
   async overdueHolds(cutoff: number): Promise<string[]> {
     const shards = await Promise.all(
       Array.from({ length: HELD_SHARDS }, (_, shard) =>
@@ -196,7 +228,7 @@ export class SeatStore {
           ':rid': r.reservationId,
           ':uid': r.userId,
           ':exp': r.expiresAt,
-          ':shard': heldShard(r.seatNo),
+          ':shard': heldShardOf(showId(r.concertId, r.date), r.seatNo),
           ':now': now,
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

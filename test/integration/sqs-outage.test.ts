@@ -7,6 +7,7 @@
  */
 import { createApp, type App } from '../../lib/app';
 import { handleReleaseMessage } from '../../lib/booking/release-consumer';
+import { HELD_SHARDS, heldShardOf, showId } from '../../lib/booking/seat-store';
 import { loadConfig } from '../../lib/config';
 import { quietLogs } from '../support/quiet-logs';
 import { freePort } from '../support/private-services';
@@ -59,4 +60,24 @@ it('lets the scheduled sweep free seats whose release message never came', async
   expect(seat.status).toBe('AVAILABLE');
   expect(seat.heldShard).toBeUndefined();
   expect((await app.holds.ownReservation('dave', held.reservationId)).status).toBe('EXPIRED');
+});
+
+it('sweeps overdue holds from every shard of the held-seats index', async () => {
+  const concertId = uniqueId('sweep-shards');
+  const date = '2027-07-03';
+  const seatCount = 40;
+  await app.catalog.createConcert({ concertId, name: 'Sweep shards', holdSeconds: 1, dates: [{ date, totalSeats: seatCount, price: 10_000, priceTiers: [] }] });
+  const seatNos = Array.from({ length: seatCount }, (_, i) => i + 1);
+  const holds = await Promise.all(seatNos.map((seatNo) => app.holds.holdSeat({ userId: `sweeper-${seatNo}`, concertId, date, seatNo })));
+  const heldSeats = await Promise.all(seatNos.map((n) => app.seats.getSeat(concertId, date, n)));
+  for (const seat of heldSeats) expect(seat!.heldShard).toBe(heldShardOf(showId(concertId, date), Number(seat!.seatNo)));
+  // The seats of one show spread over many shards (not one shard per seat number).
+  expect(new Set(heldSeats.map((s) => s!.heldShard)).size).toBeGreaterThan(HELD_SHARDS / 2);
+  await sleep(1100);
+
+  const swept = await app.holds.sweepExpiredHolds(Date.now(), 0);
+
+  expect(swept.released).toBeGreaterThanOrEqual(seatCount);
+  for (const n of seatNos) expect((await app.seats.getSeat(concertId, date, n))!.status).toBe('AVAILABLE');
+  for (const [i, h] of holds.entries()) expect((await app.holds.ownReservation(`sweeper-${i + 1}`, h.reservationId)).status).toBe('EXPIRED');
 });
