@@ -40,8 +40,8 @@ afterAll(async () => {
 });
 
 /** A fresh browser profile, watched for console errors, page errors and rate-limited polls. */
-async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
+async function newPage(o: { locale?: string; width?: number } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ locale: o.locale ?? 'en-US', viewport: { width: o.width ?? 1100, height: 900 } });
   const page = await context.newPage();
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (msg) => {
@@ -60,6 +60,13 @@ async function signIn(page: Page, userId: string) {
   await page.goto(web.url);
   await page.getByTestId('user-id').fill(userId);
   await page.getByTestId('sign-in').click();
+}
+
+/** Screenshots go to docs/ (for the README) with UPDATE_SCREENSHOTS=1, else to a temp dir. */
+async function screenshot(page: Page, name: string) {
+  const dir = process.env.UPDATE_SCREENSHOTS ? join(projectDir, 'docs') : join(tmpdir(), 'concert-ticketing-screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, name), fullPage: true });
 }
 
 const text = async (page: Page, testId: string) => ((await page.getByTestId(testId).textContent()) ?? '').trim();
@@ -91,6 +98,7 @@ it('takes a user from the concert list through the waiting room to a paid seat, 
   expect(await untilText(page, 'queue-status', /WAITING/)).toBe('WAITING');
   expect(await untilText(page, 'queue-position', /\d/)).toBe('1');
   expect(await text(page, 'queue-eta')).not.toBe('');
+  await screenshot(page, 'web-waiting-room.png');
 
   // The active user leaves: the slot frees and the page moves on by itself.
   const left = await api('DELETE', '/v1/queue/tokens/current', { token: other.token, queueToken: otherQueueToken });
@@ -134,19 +142,19 @@ it('takes a user from the concert list through the waiting room to a paid seat, 
   const payments = await api('GET', '/v1/payments', { token });
   expect(payments.body.payments.map((p: { paymentId: string }) => p.paymentId)).toEqual([paymentId]);
 
-  // A second browser (another user) sees the seat RESERVED.
-  const second = await newPage();
+  await screenshot(page, 'web-receipt.png');
+
+  // A second browser (another user, Korean, a 375 px phone) sees the seat RESERVED.
+  const second = await newPage({ locale: 'ko-KR', width: 375 });
   await signIn(second.page, uniqueId('web-second'));
   await second.page.getByTestId(`concert-${concertId}`).getByTestId('enter-queue').click();
   await second.page.waitForURL(`**/book/${concertId}`);
   await second.page.locator('[data-testid="seat-7"][data-status="RESERVED"]').waitFor();
-  expect(await second.page.getByTestId('seat-7').getAttribute('aria-label')).toBe('Seat 7, 55,000 won, sold');
+  expect(await second.page.getByTestId('seat-7').getAttribute('aria-label')).toBe('7번 좌석, 55,000원, 판매됨');
   expect(await second.page.getByTestId('seat-8').getAttribute('data-status')).toBe('AVAILABLE');
-
-  // A screenshot of the seat map: into docs/ for the README with UPDATE_SCREENSHOTS=1.
-  const dir = process.env.UPDATE_SCREENSHOTS ? join(projectDir, 'docs') : join(tmpdir(), 'concert-ticketing-screenshots');
-  mkdirSync(dir, { recursive: true });
-  await second.page.screenshot({ path: join(dir, 'web-booking.png'), fullPage: true });
+  // Usable at 375 px: nothing wider than the screen.
+  expect(await second.page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+  await screenshot(second.page, 'web-booking-ko-375.png');
 
   expect(problems).toEqual([]);
 });

@@ -1,6 +1,6 @@
 import { lang } from './i18n';
 
-export const won = (n: number) => `${n.toLocaleString(lang.value === 'ko' ? 'ko-KR' : 'en-US')} ${lang.value === 'ko' ? '원' : 'won'}`;
+export const won = (n: number) => (lang.value === 'ko' ? `${n.toLocaleString('ko-KR')}원` : `${n.toLocaleString('en-US')} won`);
 
 /** mm:ss of a number of seconds (never negative). */
 export function mmss(seconds: number): string {

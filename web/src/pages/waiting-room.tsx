@@ -64,7 +64,7 @@ export function WaitingRoom({ concertId }: { concertId: string }) {
   }, [concertId, attempt]);
 
   const status = ticket?.status;
-  const progress = status === 'WAITING' && firstPosition && ticket?.position ? Math.max(0, Math.min(100, Math.round(((firstPosition - ticket.position + 1) / firstPosition) * 100))) : status === 'ACTIVE' ? 100 : 0;
+  const progress = status === 'WAITING' && firstPosition && ticket?.position ? Math.max(0, Math.min(100, Math.round(((firstPosition - ticket.position) / firstPosition) * 100))) : status === 'ACTIVE' ? 100 : 0;
   const eta = ticket?.etaSeconds;
   const range = ticket?.etaRange;
 
@@ -92,10 +92,10 @@ export function WaitingRoom({ concertId }: { concertId: string }) {
                 <dd data-testid="queue-eta">
                   {eta == null ? tx.etaUnknown : range ? `${duration(eta)} (${tx.etaRange(duration(range.low), duration(range.high))})` : duration(eta)}
                 </dd>
-                {typeof ticket.seatsAvailable === 'number' && <dd class="muted">{tx.seatsLeft(ticket.seatsAvailable)}</dd>}
               </>
             )}
           </dl>
+          {status === 'WAITING' && typeof ticket.seatsAvailable === 'number' && <p class="muted" data-testid="queue-seats-left">{tx.seatsLeft(ticket.seatsAvailable)}</p>}
           {status === 'WAITING' && <progress data-testid="queue-progress" max={100} value={progress} aria-label={tx.queuePosition} />}
           <p data-testid="queue-message">{word('word', status)}</p>
           {status === 'PRE_QUEUE' && ticket.opensAt && <p data-testid="queue-opens-in">{tx.opensIn(mmss((Date.parse(ticket.opensAt) - now) / 1000))}</p>}
