@@ -7,7 +7,9 @@
  * has the only active slot, so the page shows WAITING and moves on by itself when that
  * slot frees) to a seat, sees the hold countdown, is refused payment without balance (in
  * the API's words), tops up, pays and sees the receipt; a second browser sees the seat
- * RESERVED.
+ * RESERVED. A concert opening in seconds shows PRE_QUEUE with a countdown and moves on
+ * by itself; two browsers clicking one seat at once get one hold and one clear refusal,
+ * and the loser's map shows the seat HELD without a reload.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -156,5 +158,54 @@ it('takes a user from the concert list through the waiting room to a paid seat, 
   expect(await second.page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
   await screenshot(second.page, 'web-booking-ko-375.png');
 
+  expect(problems).toEqual([]);
+});
+
+it('shows PRE_QUEUE with a countdown to the opening, then moves on to booking by itself', async () => {
+  const opensAt = new Date(Date.now() + 12_000).toISOString();
+  const { concertId } = await givenConcert({ dates: [DATE], seats: 10, salesOpenAt: opensAt, preQueueMinutes: 30, queue: { maxActive: 100, admissionsPerSecond: 100 } });
+  const { page } = await newPage();
+  await signIn(page, uniqueId('web-pre'));
+  // Straight to the waiting room (a link anyone can share); the list is cached for seconds.
+  await page.getByTestId('sign-out').waitFor();
+  await page.goto(`${web.url}/queue/${concertId}`);
+
+  expect(await untilText(page, 'queue-status', /PRE_QUEUE/)).toBe('PRE_QUEUE');
+  expect(await untilText(page, 'queue-opens-in', /Opens in 00:[01]\d/)).toMatch(/^Opens in 00:(0\d|1[0-2])$/);
+  expect(await text(page, 'queue-message')).toContain('has not opened yet');
+  await page.waitForURL(`**/book/${concertId}`, { timeout: 30_000 });
+  await page.getByTestId(`date-${DATE}`).waitFor();
+  expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(opensAt));
+  expect(problems).toEqual([]);
+});
+
+it('two browsers clicking the same seat at once: one holds it, the other sees why and the seat turns HELD', async () => {
+  const { concertId } = await givenConcert({ dates: [DATE], seats: 10, queue: { maxActive: 100, admissionsPerSecond: 100 } });
+  const pages = await Promise.all(
+    [0, 1].map(async (i) => {
+      const { page } = await newPage();
+      await signIn(page, uniqueId(`web-race${i}`));
+      await page.getByTestId(`concert-${concertId}`).getByTestId('enter-queue').click();
+      await page.waitForURL(`**/book/${concertId}`);
+      await page.locator('[data-testid="seat-3"][data-status="AVAILABLE"]').waitFor();
+      return page;
+    }),
+  );
+  await Promise.all(pages.map((p) => p.getByTestId('seat-3').click()));
+
+  const outcome = await Promise.all(
+    pages.map((p) =>
+      Promise.race([
+        p.getByTestId('hold-countdown').waitFor().then(() => 'held' as const),
+        p.getByTestId('error').waitFor().then(() => 'refused' as const),
+      ]),
+    ),
+  );
+  expect([...outcome].sort()).toEqual(['held', 'refused']);
+  const loser = pages[outcome.indexOf('refused')]!;
+  expect(await text(loser, 'error')).toBe(`Seat 3 on ${DATE} is not available.`);
+  // Without a reload: the map refreshes right after the failed hold.
+  await loser.locator('[data-testid="seat-3"][data-status="HELD"]').waitFor({ timeout: 5_000 });
+  expect(await loser.getByTestId('seat-3').isDisabled()).toBe(true);
   expect(problems).toEqual([]);
 });
