@@ -9,9 +9,11 @@
 import { killAllNow } from './processes';
 import { startStack, type Backend } from './stack';
 import { seedDemoConcert } from './seed';
+import { buildWeb, startWeb } from './web';
 
 const backend = (process.env.LOCAL_BACKEND ?? 'embedded') as Backend;
 const httpPort = Number(process.env.PORT ?? 3000);
+const webPort = Number(process.env.WEB_PORT ?? 8080);
 const stage = process.env.STAGE ?? 'local';
 const log = (line: string) => console.log(`[local] ${line}`);
 
@@ -43,8 +45,12 @@ async function main() {
 
   const demo = await seedDemoConcert(stack.baseUrl);
   log(`demo concert "${demo.concertId}" with dates ${demo.dates.join(', ')} (50 seats each)`);
+  buildWeb(log);
+  const web = await startWeb({ port: webPort, apiUrl: stack.baseUrl });
   console.log(`
-  Concert ticketing is running at ${stack.baseUrl}
+  Concert ticketing is running:
+    web app  ${web.url}   (sign in with any user id; /v1 is proxied to the API)
+    API      ${stack.baseUrl}
     curl -s -X POST ${stack.baseUrl}/v1/dev/tokens -d '{"userId":"alice"}'
     then follow "Using the API" in README.md. Ctrl-C stops everything.
 `);

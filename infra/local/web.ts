@@ -1,0 +1,49 @@
+/**
+ * The web app for local runs: one Vite build of web/ (skipped when web/dist is newer than
+ * every source file), served by `vite preview` on WEB_PORT with /v1 proxied to the API.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startChild, waitFor, type Child } from './processes';
+import { projectDir } from './stack';
+
+const webDir = join(projectDir, 'web');
+const distIndex = join(webDir, 'dist', 'index.html');
+const viteBin = join(projectDir, 'node_modules', 'vite', 'bin', 'vite.js');
+const config = join(webDir, 'vite.config.ts');
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === 'dist' || e.name === 'node_modules') continue;
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds web/dist unless it is already newer than every file under web/. */
+export function buildWeb(log: (line: string) => void = () => {}): void {
+  if (existsSync(distIndex) && statSync(distIndex).mtimeMs >= newestSource(webDir)) return;
+  log('building the web app (vite build)...');
+  const r = spawnSync(process.execPath, [viteBin, 'build', '--config', config, '--logLevel', 'warn'], { cwd: projectDir, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+export interface RunningWeb {
+  url: string;
+  child: Child;
+}
+
+/** Serves web/dist on `port`, proxying /v1 to `apiUrl`; resolves once the page answers. */
+export async function startWeb(o: { port: number; apiUrl: string; echo?: boolean }): Promise<RunningWeb> {
+  const child = startChild('vite preview', process.execPath, [viteBin, 'preview', '--config', config, '--port', String(o.port), '--strictPort'], {
+    cwd: projectDir,
+    env: { ...process.env, API_URL: o.apiUrl, WEB_PORT: String(o.port) },
+    echo: o.echo,
+  });
+  const url = `http://127.0.0.1:${o.port}`;
+  await waitFor('the web server', async () => (await fetch(url)).ok, 20_000, child);
+  return { url, child };
+}

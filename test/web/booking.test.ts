@@ -1,0 +1,211 @@
+/**
+ * The web app in real Chromium (Debian's, driven by playwright-core; CHROMIUM_PATH
+ * overrides where it is) against the stack the global setup started: the Vite build is
+ * served by `vite preview` with /v1 proxied to serverless-offline, as `npm start` does.
+ *
+ * One user goes from the concert list through the waiting room (held back by a user who
+ * has the only active slot, so the page shows WAITING and moves on by itself when that
+ * slot frees) to a seat, sees the hold countdown, is refused payment without balance (in
+ * the API's words), tops up, pays and sees the receipt; a second browser sees the seat
+ * RESERVED. A concert opening in seconds shows PRE_QUEUE with a countdown and moves on
+ * by itself; two browsers clicking one seat at once get one hold and one clear refusal,
+ * and the loser's map shows the seat HELD without a reload.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { freePort } from '../../infra/local/processes';
+import { projectDir } from '../../infra/local/stack';
+import { buildWeb, startWeb, type RunningWeb } from '../../infra/local/web';
+import { api, baseUrl, enterAndWaitActive, givenConcert, givenUser, uniqueId } from '../support/api';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const DATE = '2027-05-01';
+const PRICE = 55_000;
+const UI_TIMEOUT = 20_000;
+
+let browser: Browser;
+let web: RunningWeb;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (see .ci/run), or set CHROMIUM_PATH`);
+  buildWeb();
+  web = await startWeb({ port: await freePort(), apiUrl: baseUrl() });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.child.stop();
+});
+
+/** A fresh browser profile, watched for console errors, page errors and rate-limited polls. */
+async function newPage(o: { locale?: string; width?: number } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ locale: o.locale ?? 'en-US', viewport: { width: o.width ?? 1100, height: 900 } });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    // Chromium itself logs every 4xx answer as "Failed to load resource"; the refusals
+    // this test provokes (402) are expected and shown on the page instead.
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
+  });
+  page.on('response', (res) => {
+    if (res.status() === 429) problems.push(`rate limited: ${res.request().method()} ${res.url()}`);
+  });
+  page.setDefaultTimeout(UI_TIMEOUT);
+  return { context, page };
+}
+
+async function signIn(page: Page, userId: string) {
+  await page.goto(web.url);
+  await page.getByTestId('user-id').fill(userId);
+  await page.getByTestId('sign-in').click();
+}
+
+/** Screenshots go to docs/ (for the README) with UPDATE_SCREENSHOTS=1, else to a temp dir. */
+async function screenshot(page: Page, name: string) {
+  const dir = process.env.UPDATE_SCREENSHOTS ? join(projectDir, 'docs') : join(tmpdir(), 'concert-ticketing-screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, name), fullPage: true });
+}
+
+const text = async (page: Page, testId: string) => ((await page.getByTestId(testId).textContent()) ?? '').trim();
+
+/** Waits until the element's text matches. */
+async function untilText(page: Page, testId: string, pattern: RegExp) {
+  await page.getByTestId(testId).filter({ hasText: pattern }).waitFor();
+  return text(page, testId);
+}
+
+it('takes a user from the concert list through the waiting room to a paid seat, with errors in the API\'s words', async () => {
+  const { concertId } = await givenConcert({ dates: [DATE], seats: 20, price: PRICE, holdSeconds: 120, queue: { maxActive: 1, admissionsPerSecond: 100 } });
+  // Someone else has the only active slot, so our user has to wait.
+  const other = await givenUser('web-other');
+  const otherQueueToken = await enterAndWaitActive(other, concertId);
+
+  const { page } = await newPage();
+  const userId = uniqueId('web');
+  await signIn(page, userId);
+
+  // The concert card with its dates, status and the way in.
+  const card = page.getByTestId(`concert-${concertId}`);
+  await card.waitFor();
+  expect(await card.textContent()).toContain(DATE);
+  expect(await card.getByTestId('concert-status').textContent()).toBe('On sale');
+  await card.getByTestId('enter-queue').click();
+
+  // Waiting: the API's status word, the position and an ETA.
+  expect(await untilText(page, 'queue-status', /WAITING/)).toBe('WAITING');
+  expect(await untilText(page, 'queue-position', /\d/)).toBe('1');
+  expect(await text(page, 'queue-eta')).not.toBe('');
+  await screenshot(page, 'web-waiting-room.png');
+
+  // The active user leaves: the slot frees and the page moves on by itself.
+  const left = await api('DELETE', '/v1/queue/tokens/current', { token: other.token, queueToken: otherQueueToken });
+  expect(left.status).toBe(200);
+  await page.waitForURL(`**/book/${concertId}`);
+  const dateButton = page.getByTestId(`date-${DATE}`);
+  await dateButton.waitFor();
+  expect(await dateButton.textContent()).toContain('20 seats left');
+
+  // The seat map: buttons with status and accessible names; hold seat 7.
+  const seat = page.getByTestId('seat-7');
+  expect(await seat.getAttribute('data-status')).toBe('AVAILABLE');
+  expect(await seat.getAttribute('aria-label')).toBe('Seat 7, 55,000 won, available');
+  await seat.click();
+  const countdown = await untilText(page, 'hold-countdown', /^\d\d:\d\d$/);
+  const [mm, ss] = countdown.split(':').map(Number);
+  expect(mm! * 60 + ss!).toBeGreaterThan(100);
+  expect(mm! * 60 + ss!).toBeLessThanOrEqual(120);
+  expect(await untilText(page, 'seat-7', /7/)).toBe('7');
+  await page.locator('[data-testid="seat-7"][data-status="HELD"]').waitFor();
+
+  // Paying without balance: the API's refusal, in its words.
+  expect(await untilText(page, 'balance', /won/)).toBe('0 won');
+  await page.getByTestId('pay-button').click();
+  const error = await untilText(page, 'error', /balance/);
+  expect(error).toBe(`Your balance is 0 won; the seat costs ${PRICE} won. Top up ${PRICE} won and try again.`);
+  expect(await page.getByTestId('error').getAttribute('data-code')).toBe('INSUFFICIENT_BALANCE');
+
+  // Top up, then pay: the receipt with the payment id.
+  await page.getByTestId('topup-amount').fill('60000');
+  await page.getByTestId('topup-button').click();
+  expect(await untilText(page, 'balance', /60,000/)).toBe('60,000 won');
+  await page.getByTestId('pay-button').click();
+  await page.getByTestId('receipt').waitFor();
+  const paymentId = await text(page, 'payment-id');
+  expect(paymentId).not.toBe('');
+  expect(await text(page, 'balance')).toBe('5,000 won');
+
+  // The payment is the user's, as the API records it.
+  const { token } = (await api('POST', '/v1/dev/tokens', { body: { userId } })).body;
+  const payments = await api('GET', '/v1/payments', { token });
+  expect(payments.body.payments.map((p: { paymentId: string }) => p.paymentId)).toEqual([paymentId]);
+
+  await screenshot(page, 'web-receipt.png');
+
+  // A second browser (another user, Korean, a 375 px phone) sees the seat RESERVED.
+  const second = await newPage({ locale: 'ko-KR', width: 375 });
+  await signIn(second.page, uniqueId('web-second'));
+  await second.page.getByTestId(`concert-${concertId}`).getByTestId('enter-queue').click();
+  await second.page.waitForURL(`**/book/${concertId}`);
+  await second.page.locator('[data-testid="seat-7"][data-status="RESERVED"]').waitFor();
+  expect(await second.page.getByTestId('seat-7').getAttribute('aria-label')).toBe('7번 좌석, 55,000원, 판매됨');
+  expect(await second.page.getByTestId('seat-8').getAttribute('data-status')).toBe('AVAILABLE');
+  // Usable at 375 px: nothing wider than the screen.
+  expect(await second.page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+  await screenshot(second.page, 'web-booking-ko-375.png');
+
+  expect(problems).toEqual([]);
+});
+
+it('shows PRE_QUEUE with a countdown to the opening, then moves on to booking by itself', async () => {
+  const opensAt = new Date(Date.now() + 12_000).toISOString();
+  const { concertId } = await givenConcert({ dates: [DATE], seats: 10, salesOpenAt: opensAt, preQueueMinutes: 30, queue: { maxActive: 100, admissionsPerSecond: 100 } });
+  const { page } = await newPage();
+  await signIn(page, uniqueId('web-pre'));
+  // Straight to the waiting room (a link anyone can share); the list is cached for seconds.
+  await page.getByTestId('sign-out').waitFor();
+  await page.goto(`${web.url}/queue/${concertId}`);
+
+  expect(await untilText(page, 'queue-status', /PRE_QUEUE/)).toBe('PRE_QUEUE');
+  expect(await untilText(page, 'queue-opens-in', /Opens in 00:[01]\d/)).toMatch(/^Opens in 00:(0\d|1[0-2])$/);
+  expect(await text(page, 'queue-message')).toContain('has not opened yet');
+  await page.waitForURL(`**/book/${concertId}`, { timeout: 30_000 });
+  await page.getByTestId(`date-${DATE}`).waitFor();
+  expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(opensAt));
+  expect(problems).toEqual([]);
+});
+
+it('two browsers clicking the same seat at once: one holds it, the other sees why and the seat turns HELD', async () => {
+  const { concertId } = await givenConcert({ dates: [DATE], seats: 10, queue: { maxActive: 100, admissionsPerSecond: 100 } });
+  const pages = await Promise.all(
+    [0, 1].map(async (i) => {
+      const { page } = await newPage();
+      await signIn(page, uniqueId(`web-race${i}`));
+      await page.getByTestId(`concert-${concertId}`).getByTestId('enter-queue').click();
+      await page.waitForURL(`**/book/${concertId}`);
+      await page.locator('[data-testid="seat-3"][data-status="AVAILABLE"]').waitFor();
+      return page;
+    }),
+  );
+  await Promise.all(pages.map((p) => p.getByTestId('seat-3').click()));
+
+  const outcome = await Promise.all(
+    pages.map((p) =>
+      Promise.race([
+        p.getByTestId('hold-countdown').waitFor().then(() => 'held' as const),
+        p.getByTestId('error').waitFor().then(() => 'refused' as const),
+      ]),
+    ),
+  );
+  expect([...outcome].sort()).toEqual(['held', 'refused']);
+  const loser = pages[outcome.indexOf('refused')]!;
+  expect(await text(loser, 'error')).toBe(`Seat 3 on ${DATE} is not available.`);
+  // Without a reload: the map refreshes right after the failed hold.
+  await loser.locator('[data-testid="seat-3"][data-status="HELD"]').waitFor({ timeout: 5_000 });
+  expect(await loser.getByTestId('seat-3').isDisabled()).toBe(true);
+  expect(problems).toEqual([]);
+});

@@ -1,0 +1,39 @@
+/**
+ * Who is signed in and the queue tokens they hold, as signals (kept in localStorage so a
+ * reload keeps the place in the queue).
+ */
+import { effect, signal } from '@preact/signals';
+
+export interface Session {
+  userId: string;
+  token: string;
+  admin: boolean;
+}
+
+function load<T>(key: string, fallback: T): T {
+  try {
+    const raw = localStorage.getItem(key);
+    return raw ? (JSON.parse(raw) as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+export const session = signal<Session | null>(load('session', null));
+/** concertId -> queue token of the signed-in user. */
+export const queueTokens = signal<Record<string, string>>(load('queueTokens', {}));
+
+effect(() => localStorage.setItem('session', JSON.stringify(session.value)));
+effect(() => localStorage.setItem('queueTokens', JSON.stringify(queueTokens.value)));
+
+export function setQueueToken(concertId: string, token: string | undefined) {
+  const next = { ...queueTokens.value };
+  if (token) next[concertId] = token;
+  else delete next[concertId];
+  queueTokens.value = next;
+}
+
+export function signOut() {
+  session.value = null;
+  queueTokens.value = {};
+}
