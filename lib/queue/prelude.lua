@@ -76,7 +76,8 @@ local function settings()
     admitPerSec = tonumber(m[2] or A.admitPerSec),
     activeMs = tonumber(m[3] or A.activeMs),
     abandonMs = tonumber(m[4] or A.abandonMs),
-    expectedMs = tonumber(m[5] or A.expectedMs),
+    -- The ETA prior: the concert's own, else its session length setting, else the default.
+    expectedMs = tonumber(m[5] or m[3] or A.expectedMs),
   }
 end
 

@@ -71,8 +71,10 @@ it('sweeps overdue holds from every shard of the held-seats index', async () => 
   const holds = await Promise.all(seatNos.map((seatNo) => app.holds.holdSeat({ userId: `sweeper-${seatNo}`, concertId, date, seatNo })));
   const heldSeats = await Promise.all(seatNos.map((n) => app.seats.getSeat(concertId, date, n)));
   for (const seat of heldSeats) expect(seat!.heldShard).toBe(heldShardOf(showId(concertId, date), Number(seat!.seatNo)));
-  // The seats of one show spread over many shards (not one shard per seat number).
-  expect(new Set(heldSeats.map((s) => s!.heldShard)).size).toBeGreaterThan(HELD_SHARDS / 2);
+  // The seats of one show spread over many shards (the old seatNo % 4 gave 4). 40 seats
+  // hashed into 32 shards land on about 23 distinct ones; 8 or fewer has a probability
+  // far below 1e-9, so the bound cannot flake yet fails for any few-shard scheme.
+  expect(new Set(heldSeats.map((s) => s!.heldShard)).size).toBeGreaterThan(HELD_SHARDS / 4);
   await sleep(1100);
 
   const swept = await app.holds.sweepExpiredHolds(Date.now(), 0);

@@ -294,8 +294,9 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
     if (!r?.enteredAtMs) continue;
     const wait = Math.max(0, (a.t - r.enteredAtMs) / 1000);
     // The ETA told at the first poll past half the wait, against the wait that remained.
-    const mid = r.etas.find(([t]) => t >= r.enteredAtMs! + (wait * 1000) / 2) ?? r.etas[r.etas.length - 1]!;
-    waits.push({ wait, eta: r.etaAtEntry ?? null, midEta: mid[1], midRemaining: Math.max(0, (a.t - mid[0]) / 1000) });
+    // (Users admitted at once were never told an ETA.)
+    const mid = r.etas.find(([t]) => t >= r.enteredAtMs! + (wait * 1000) / 2) ?? r.etas[r.etas.length - 1];
+    waits.push({ wait, eta: r.etaAtEntry ?? null, midEta: mid?.[1] ?? null, midRemaining: mid ? Math.max(0, (a.t - mid[0]) / 1000) : 0 });
   }
   const judged = waits.filter((w) => w.eta !== null && w.wait >= 5);
   const etaErrors = judged.map((w) => w.wait - (w.eta as number));
