@@ -11,6 +11,7 @@ import {
   givenUser,
   hold,
   payFor,
+  sleep,
   type ActiveUser,
 } from '../support/api';
 import { auditAll } from '../support/invariants';
@@ -26,7 +27,12 @@ describe('reading the catalog', () => {
     const { concertId } = await givenConcert({ dates: ['2027-03-01', '2027-03-02'], seats: 30, price: 70_000 });
     const [u] = await givenActiveUsers(1, concertId);
 
-    const list = await api('GET', '/v1/concerts');
+    // The public list is cached for a few seconds per container: a new concert shows up within that.
+    let list = await api('GET', '/v1/concerts');
+    for (let i = 0; i < 100 && !list.body.concerts?.some((c: { concertId: string }) => c.concertId === concertId); i++) {
+      await sleep(100);
+      list = await api('GET', '/v1/concerts');
+    }
     const dates = await api('GET', `/v1/concerts/${concertId}/dates`, { token: u!.token, queueToken: u!.queueToken });
     const seats = await seatsOf(u!, concertId);
 
