@@ -53,10 +53,8 @@ export async function runAdmissionLoop(o: AdmissionLoopOptions) {
           gauge.addDimension('concertId', concertId);
           gauge.addMetric('QueueWaiting', MetricUnit.Count, r.waiting);
           gauge.addMetric('QueueActive', MetricUnit.Count, r.active);
-          if (o.history) {
-            const f = await o.room.figures(concertId).catch(() => undefined);
-            if (f?.meanSessionSeconds) await o.history.record(concertId, f.sessionsEnded, f.meanSessionSeconds * 1000 * f.sessionsEnded).catch(() => undefined);
-          }
+          // The totals came with the admission run (no figures call, no extra scan).
+          if (o.history) await o.history.record(concertId, r.sessionsEnded, r.sessionMsTotal).catch(() => undefined);
         }
       }
       if (passStart - lastGauge >= GAUGE_EVERY_MS) lastGauge = passStart;

@@ -141,6 +141,8 @@ export const decodeTick = (reply: unknown) => {
     waiting: num(f, 'waiting'),
     active: num(f, 'active'),
     phase: String(f.phase) as QueuePhase,
+    sessionsEnded: num(f, 'sessionsEnded'),
+    sessionMsTotal: num(f, 'sessionMsTotal'),
   };
 };
 

@@ -4,7 +4,8 @@
 -- only makes sure every key expires.
 -- ARGV (named): the schedule A.opensAtMs, A.closesAtMs, A.schedVer, A.totalSeats
 --   (empty = keep the stored one).
--- Returns: {admitted, abandoned, waiting, active, phase}.
+-- Returns: {admitted, abandoned, waiting, active, phase, sessionsEnded, sessionMsTotal}
+--   (the last two: plain totals for the deployment's history, lib/queue/history.ts).
 -- Cost: O(k log N) for the k tokens it ends, places or admits (bounded per kind).
 local now = now_ms()
 local s = settings()
@@ -23,4 +24,8 @@ for _, t in ipairs(forgotten) do
 end
 redis.call('ZREMRANGEBYSCORE', K.held, '-inf', now)
 local admitted = admit(now, s)
-return reply({ admitted = admitted, abandoned = #abandoned, waiting = redis.call('ZCARD', K.waiting), active = redis.call('ZCARD', K.active), phase = phase(now) })
+local totals = redis.call('HMGET', K.meta, 'sesTotalN', 'sesTotalMs')
+return reply({
+  admitted = admitted, abandoned = #abandoned, waiting = redis.call('ZCARD', K.waiting), active = redis.call('ZCARD', K.active),
+  phase = phase(now), sessionsEnded = tonumber(totals[1] or 0), sessionMsTotal = tonumber(totals[2] or 0),
+})

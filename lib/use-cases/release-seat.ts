@@ -1,8 +1,8 @@
 /**
  * Giving a held seat back, within the holds+releases limit (lib/limits): the release
- * (lib/booking/holds.ts), then the queue's
- * availability figure rises again so waiting users see `seatsAvailable` go up. The
- * release has committed by then; a Redis failure is logged and fixed by the sweep.
+ * (lib/booking/holds.ts), then the queue's availability figure rises again so waiting
+ * users see `seatsAvailable` go up. The release has committed by then; a Redis failure
+ * is logged and fixed by the sweep.
  */
 import type { App } from '../app';
 import type { ReservationView } from '../booking/seat-store';

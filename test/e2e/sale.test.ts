@@ -151,12 +151,19 @@ describe('the pre-queue lottery', () => {
 });
 
 describe('sold out and seats available', () => {
-  it('tells a waiting user SOLD_OUT within 2 s of the last payment, and refuses new entries', async () => {
-    const { concertId, dates } = await givenConcert({ seats: 1, queue: { maxActive: 1, admissionsPerSecond: 1000 } });
-    const buyer = await givenUser();
-    const queueToken = await enterAndWaitActive(buyer, concertId);
+  /** A concert of `seats` seats with one active slot: one user in it, one waiting behind. */
+  async function oneActiveOneWaiting(seats: number) {
+    const { concertId, dates } = await givenConcert({ seats, queue: { maxActive: 1, admissionsPerSecond: 1000 } });
+    const active = await givenUser();
+    const queueToken = await enterAndWaitActive(active, concertId);
     const waiter = await givenUser();
     const waiting = await enter(waiter, concertId);
+    return { concertId, dates, active: { ...active, queueToken }, waiter, waiting };
+  }
+
+  it('tells a waiting user SOLD_OUT within 2 s of the last payment, and refuses new entries', async () => {
+    const { concertId, dates, active: buyer, waiter, waiting } = await oneActiveOneWaiting(1);
+    const { queueToken } = buyer;
     expect(waiting.body).toMatchObject({ status: 'WAITING', position: 1, seatsAvailable: 1 });
     expect(waiting.body.etaRange.low).toBeLessThanOrEqual(waiting.body.etaSeconds);
     expect(waiting.body.etaRange.high).toBeGreaterThanOrEqual(waiting.body.etaSeconds);
@@ -184,11 +191,8 @@ describe('sold out and seats available', () => {
   });
 
   it('raises seatsAvailable again when a hold is given back', async () => {
-    const { concertId, dates } = await givenConcert({ seats: 2, queue: { maxActive: 1, admissionsPerSecond: 1000 } });
-    const holder = await givenUser();
-    const queueToken = await enterAndWaitActive(holder, concertId);
-    const waiter = await givenUser();
-    const waiting = await enter(waiter, concertId);
+    const { concertId, dates, active: holder, waiter, waiting } = await oneActiveOneWaiting(2);
+    const { queueToken } = holder;
     const held = await hold({ ...holder, queueToken }, concertId, dates[0]!, 2);
     expect((await status(waiter, waiting.body.token)).body.seatsAvailable).toBe(1);
     expect((await api('DELETE', `/v1/reservations/${held.body.reservationId}`, { token: holder.token })).status).toBe(200);
