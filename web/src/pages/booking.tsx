@@ -37,7 +37,7 @@ export function Booking({ concertId }: { concertId: string }) {
   const [error, setError] = useState<Error | null>(null);
   const [busy, setBusy] = useState(false);
   const [seatsTick, setSeatsTick] = useState(0);
-  const now = useNow(250);
+  useNow(250); // re-renders the hold countdown four times a second
 
   useEffect(() => {
     if (!queueToken && !receipt) route(`/queue/${encodeURIComponent(concertId)}`, true);
@@ -78,7 +78,9 @@ export function Booking({ concertId }: { concertId: string }) {
     return SEATS_REFRESH_MS;
   }, [date, queueToken, receipt, seatsTick]);
 
-  const holdLeft = hold?.expiresAt ? (Date.parse(hold.expiresAt) - now) / 1000 : null;
+  // The time is read at render, not from the last tick, so the first frame after a hold never
+  // shows more than the hold's length.
+  const holdLeft = hold?.expiresAt ? (Date.parse(hold.expiresAt) - Date.now()) / 1000 : null;
   useEffect(() => {
     if (hold && holdLeft !== null && holdLeft <= 0) {
       setHold(null);
