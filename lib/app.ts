@@ -78,7 +78,7 @@ export function createApp(config: Config = loadConfig(), overrides: AppOverrides
   const seats = new SeatStore(dynamo);
   const wallets = new WalletStore(dynamo, config.WALLET_RETRY_BUDGET_MS);
   const idempotency = new IdempotencyStore(dynamo, config.IDEMPOTENCY_TTL_SECONDS);
-  const catalog = new Catalog(dynamo, seats, config.HOLD_SECONDS, config.PRE_QUEUE_MINUTES);
+  const catalog = new Catalog(dynamo, seats, config.HOLD_SECONDS, config.PRE_QUEUE_MINUTES, config.BALANCE_MAX);
   const releases = new ReleaseQueue(sqs, config.HOLD_RELEASE_QUEUE_NAME);
   const limits = new Limits(redis, limitSettings(config));
   const holds = new Holds({ db: dynamo, seats, wallets, catalog, releases, unpaidHolds: limits, holdLimitPerConcert: config.HOLD_LIMIT_PER_CONCERT });
@@ -101,7 +101,7 @@ export function createApp(config: Config = loadConfig(), overrides: AppOverrides
     wallets,
     wallet: new Wallet({ db: dynamo, wallets, idempotency, config }),
     idempotency,
-    payments: new Payments({ db: dynamo, seats, holds, wallets, idempotency }),
+    payments: new Payments({ db: dynamo, seats, holds, wallets, idempotency, maxReservations: config.HOLD_LIMIT_PER_CONCERT }),
     waitingRoom,
     history: new QueueHistory(redis),
     limits,

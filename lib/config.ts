@@ -17,6 +17,9 @@ const optionalUrl = z
   .pipe(z.url().optional())
   .optional();
 
+/** The most HOLD_LIMIT_PER_CONCERT may be: one payment of that many seats is 5 + 2 x 10 = 25 transaction items (DynamoDB allows 100). */
+export const HOLD_LIMIT_MAX = 10;
+
 const schema = z.object({
   STAGE: z.string().min(1).default('local'),
   AWS_REGION: z.string().min(1).default('us-east-1'),
@@ -57,7 +60,7 @@ const schema = z.object({
 
   // Booking rules.
   HOLD_SECONDS: int(300, 1, 12 * 3600),
-  HOLD_LIMIT_PER_CONCERT: int(1, 1, 10),
+  HOLD_LIMIT_PER_CONCERT: int(1, 1, HOLD_LIMIT_MAX),
   SWEEP_GRACE_SECONDS: int(30, 0, 3600),
 
   // Waiting-room defaults; each concert can override them through the admin API.

@@ -3,16 +3,19 @@
  *
  * Concerts table: one item per concert, key `concertId`, holding its dates (date, seat
  * count, price tiers). The catalog is small and read on every queue entry, so reads are
- * cached per container for a few seconds (CATALOG_CACHE_MS); prices and seat counts of a
- * date never change after creation, so a cached copy is never wrong about them.
+ * cached per container for a few seconds (CATALOG_CACHE_MS; unknown ids for a second, in
+ * a bounded LRU: concert-cache.ts); prices and seat counts of a date never change after
+ * creation, so a cached copy is never wrong about them. No seat may cost more than
+ * BALANCE_MAX, the most a wallet can hold, or it could never be bought.
  */
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Dynamo } from '../clients/dynamodb';
-import { ConflictError, NotFoundError, BadRequestError } from '../errors';
+import { ConflictError, NotFoundError, BadRequestError, UnprocessableError } from '../errors';
 import { logger } from '../observability';
 import { commitmentOf, newSeed } from '../queue/lottery';
+import { ConcertCache, CONCERT_CACHE_DEFAULTS } from './concert-cache';
 import { preQueueOpensAt, saleStatus, type SaleStatus, type SaleWindow } from './sale';
 import { showId, type SeatStore } from './seat-store';
 
@@ -80,8 +83,11 @@ function specHash(spec: ConcertSpec): string {
   return createHash('sha256').update(JSON.stringify(spec)).digest('base64url');
 }
 
-/** Checks a definition before anything is written (also called before queue settings are applied). */
-export function validateSpec(spec: ConcertSpec, now = Date.now()): void {
+/**
+ * Checks a definition before anything is written (also called before queue settings are
+ * applied). `maxPrice`: the highest seat price allowed (BALANCE_MAX; the catalog passes it).
+ */
+export function validateSpec(spec: ConcertSpec, now = Date.now(), maxPrice = Number.POSITIVE_INFINITY): void {
   validateWindow(spec.salesOpenAt ? Date.parse(spec.salesOpenAt) : now, spec.salesCloseAt ? Date.parse(spec.salesCloseAt) : undefined);
   const total = spec.dates.reduce((n, d) => n + d.totalSeats, 0);
   if (total > MAX_SEATS_PER_CONCERT) {
@@ -91,6 +97,14 @@ export function validateSpec(spec: ConcertSpec, now = Date.now()): void {
   for (const d of spec.dates) {
     if (seen.has(d.date)) throw new BadRequestError('DUPLICATE_DATE', `Date ${d.date} is listed twice.`);
     seen.add(d.date);
+    const highest = Math.max(d.price, ...d.priceTiers.map((t) => t.price));
+    if (highest > maxPrice) {
+      throw new UnprocessableError(
+        'PRICE_ABOVE_BALANCE_MAX',
+        `A seat may cost at most ${maxPrice} won, the most a balance can hold (BALANCE_MAX); ${d.date} has a price of ${highest} won.`,
+        { date: d.date, price: highest, maxPrice },
+      );
+    }
     for (const t of d.priceTiers) {
       if (t.fromSeat > t.toSeat || t.toSeat > d.totalSeats) {
         throw new BadRequestError('INVALID_PRICE_TIER', `Price tier ${t.fromSeat}-${t.toSeat} does not fit the ${d.totalSeats} seats of ${d.date}.`);
@@ -122,7 +136,7 @@ function toConcert(stored: StoredConcert): Concert {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export class Catalog {
-  private readonly concertCache = new Map<string, { at: number; value: StoredConcert | undefined }>();
+  private readonly concertCache = new ConcertCache<StoredConcert>({ ...CONCERT_CACHE_DEFAULTS, foundTtlMs: CATALOG_CACHE_MS });
   private listCache: { at: number; value: StoredConcert[] } | undefined;
 
   constructor(
@@ -130,6 +144,8 @@ export class Catalog {
     private readonly seats: SeatStore,
     private readonly defaultHoldSeconds: number,
     private readonly defaultPreQueueMinutes = 30,
+    /** BALANCE_MAX: no seat may cost more than a wallet can hold. */
+    private readonly maxSeatPrice = Number.POSITIVE_INFINITY,
   ) {}
 
   /**
@@ -139,7 +155,7 @@ export class Catalog {
    * resets a seat that was sold. Another definition under an existing id is a 409.
    */
   async createConcert(spec: ConcertSpec, now = new Date()): Promise<Concert> {
-    validateSpec(spec, now.getTime());
+    validateSpec(spec, now.getTime(), this.maxSeatPrice);
     const { db } = this;
     const hash = specHash(spec);
     const { salesOpenAt, salesCloseAt, preQueueMinutes, ...definition } = spec;
@@ -258,17 +274,15 @@ export class Catalog {
   }
 
   private forget(concertId: string) {
-    this.concertCache.delete(concertId);
+    this.concertCache.forget(concertId);
     this.listCache = undefined;
   }
 
-  private async stored(concertId: string): Promise<StoredConcert | undefined> {
-    const hit = this.concertCache.get(concertId);
-    if (hit && Date.now() - hit.at < CATALOG_CACHE_MS) return hit.value;
-    const { Item } = await this.db.doc.send(new GetCommand({ TableName: this.db.tables.concerts, Key: { concertId } }));
-    const value = Item && Item.creation === 'READY' ? toStored(Item) : undefined;
-    this.concertCache.set(concertId, { at: Date.now(), value });
-    return value;
+  private stored(concertId: string): Promise<StoredConcert | undefined> {
+    return this.concertCache.get(concertId, async (id) => {
+      const { Item } = await this.db.doc.send(new GetCommand({ TableName: this.db.tables.concerts, Key: { concertId: id } }));
+      return Item && Item.creation === 'READY' ? toStored(Item) : undefined;
+    });
   }
 
   /** A created concert by id (cached for a few seconds), or undefined. */

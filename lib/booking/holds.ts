@@ -129,6 +129,11 @@ export class Holds {
     }
   }
 
+  /** The caller's unexpired holds for a concert (reservation ids), as its hold guard counts them. */
+  async liveHolds(userId: string, concertId: string, now = Date.now()): Promise<string[]> {
+    return Object.keys((await this.deps.wallets.readHoldGuard(userId, concertId, now)).live);
+  }
+
   /** The caller's own reservation; anyone else's is indistinguishable from a missing one. */
   async ownReservation(userId: string, reservationId: string): Promise<ReservationItem> {
     const r = await this.deps.seats.getReservation(reservationId);

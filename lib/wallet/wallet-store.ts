@@ -13,7 +13,7 @@
  *   HOLDS#<concertId> { holds: {reservationId: expiresAt}, version }   the hold guard
  *     add:     version v -> v+1 with the live holds plus the new one (the caller checked the
  *              limit against the live holds it read at version v)
- *     remove:  drops one reservation, any version (a hold that ended no longer counts)
+ *     remove:  drops reservations, any version (holds that ended no longer count)
  *
  * Payment records (PAYMENT#...) and idempotency records (IDEM#...) live in the same
  * partition but belong to lib/payment and lib/idempotency.
@@ -166,12 +166,18 @@ export class WalletStore {
 
   /** The hold no longer counts against its holder's limit. */
   removeHold(r: { userId: string; concertId: string; reservationId: string }): TransactItem {
+    return this.removeHolds(r.userId, r.concertId, [r.reservationId]);
+  }
+
+  /** These holds (all of one concert, e.g. paid together) no longer count: one item, as a transaction may touch an item once. */
+  removeHolds(userId: string, concertId: string, reservationIds: string[]): TransactItem {
+    const names = Object.fromEntries(reservationIds.map((id, i) => [`#rid${i}`, id]));
     return {
       Update: {
         TableName: this.db.tables.accounts,
-        Key: holdGuardKey(r.userId, r.concertId),
-        UpdateExpression: 'REMOVE holds.#rid ADD version :one',
-        ExpressionAttributeNames: { '#rid': r.reservationId },
+        Key: holdGuardKey(userId, concertId),
+        UpdateExpression: `REMOVE ${Object.keys(names).map((n) => `holds.${n}`).join(', ')} ADD version :one`,
+        ExpressionAttributeNames: names,
         ExpressionAttributeValues: { ':one': 1 },
       },
     };

@@ -7,7 +7,9 @@
  *           at a HELD reservation of the same seat.
  *   Money:  per wallet, balance = sum(CHARGE) - sum(USE) = balanceAfter of the last
  *           ledger entry, the ledger has no gaps, every USE is a payment of the same
- *           amount and every payment is a USE.
+ *           amount and every payment is a USE. A payment may cover several seats: its
+ *           amount is the sum of its seats' amounts, it names each reservation once, and
+ *           every seat of it counts as one paid seat below.
  */
 import { app } from '../../lib/app';
 import { showId } from '../../lib/booking/seat-store';
@@ -82,7 +84,13 @@ export interface WalletAudit {
   totalBalance: number;
   totalCharged: number;
   totalUsed: number;
+  /** One entry per paid seat (a payment of several seats gives several), with that seat's amount. */
   payments: { userId: string; paymentId: string; reservationId: string; amount: number }[];
+}
+
+interface StoredPaidSeat {
+  reservationId: string;
+  amount: number;
 }
 
 export async function auditWallets(userIds: string[]): Promise<WalletAudit> {
@@ -108,7 +116,16 @@ export async function auditWallets(userIds: string[]): Promise<WalletAudit> {
 
     const uses = new Map(ledger.filter((e) => e.type === 'USE').map((e) => [String(e.ref).replace('payment:', ''), e.amount]));
     for (const p of payments) {
-      audit.payments.push({ userId, paymentId: p.paymentId, reservationId: p.reservationId, amount: p.amount });
+      // Records from before multi-seat payments name their one seat at the top level.
+      const seats: StoredPaidSeat[] = p.seats ?? [{ reservationId: p.reservationId, amount: p.amount }];
+      const ids: string[] = p.reservationIds ?? [p.reservationId];
+      const sum = seats.reduce((n, x) => n + x.amount, 0);
+      if (sum !== p.amount) audit.problems.push(`${userId}: payment ${p.paymentId} of ${p.amount} has seats summing to ${sum}`);
+      if (new Set(seats.map((x) => x.reservationId)).size !== seats.length) audit.problems.push(`${userId}: payment ${p.paymentId} names a reservation twice`);
+      if (ids.join(',') !== seats.map((x) => x.reservationId).join(',') || p.reservationId !== ids[0]) {
+        audit.problems.push(`${userId}: payment ${p.paymentId} reservationIds ${ids.join(',')} differ from its seats`);
+      }
+      for (const seat of seats) audit.payments.push({ userId, paymentId: p.paymentId, reservationId: seat.reservationId, amount: seat.amount });
       if (uses.get(p.paymentId) !== p.amount) audit.problems.push(`${userId}: payment ${p.paymentId} of ${p.amount} has no matching USE entry`);
       uses.delete(p.paymentId);
     }
@@ -120,7 +137,8 @@ export async function auditWallets(userIds: string[]): Promise<WalletAudit> {
 
 /**
  * Both audits together, plus the links between them: every sold seat was paid by its
- * buyer with one payment of its price, and no payment exists for an unsold seat.
+ * buyer exactly once (in one payment, alone or with other seats) at its price, and no
+ * payment covers an unsold seat.
  */
 export async function auditAll(concertId: string, dates: string[], userIds: string[]) {
   const [seats, wallets] = await Promise.all([auditSeats(concertId, dates), auditWallets(userIds)]);
@@ -133,6 +151,7 @@ export async function auditAll(concertId: string, dates: string[], userIds: stri
     const paid = paidReservations.get(s.reservationId) ?? [];
     if (paid.length !== 1) problems.push(`${s.date} seat ${s.seatNo} was paid ${paid.length} times`);
     else if (paid[0]!.userId !== s.userId || paid[0]!.amount !== s.price) problems.push(`${s.date} seat ${s.seatNo}: payment does not match buyer or price`);
+    else if (paid[0]!.paymentId !== s.paymentId) problems.push(`${s.date} seat ${s.seatNo}: sold under payment ${s.paymentId} but paid by ${paid[0]!.paymentId}`);
     paidReservations.delete(s.reservationId);
   }
   for (const [reservationId] of paidReservations) problems.push(`payment for reservation ${reservationId} but its seat is not sold to it`);

@@ -83,12 +83,17 @@ export const componentSchemas: Record<string, Schema> = {
     },
     nextCursor: nullable(str),
   }),
-  Payment: obj(['paymentId', 'reservationId', 'amount', 'balance', 'status'], {
+  Payment: obj(['paymentId', 'reservationId', 'reservationIds', 'seats', 'amount', 'balance', 'status'], {
     paymentId: str,
+    /** The first of reservationIds (the one-seat form's field). */
     reservationId: str,
+    reservationIds: { type: 'array', items: str },
     concertId: str,
+    /** Date and seat of the first seat; `seats` lists every one. */
     date: str,
     seatNo: int,
+    seats: { type: 'array', items: obj(['reservationId', 'date', 'seatNo', 'amount'], { reservationId: str, date: str, seatNo: int, amount: int }) },
+    /** The total debited. */
     amount: int,
     balance: int,
     status: str,
@@ -160,9 +165,9 @@ export const routeDocs: Record<string, RouteDoc> = {
   'GET /v1/balance': { summary: 'The caller\'s balance', success: { status: 200, schema: 'Balance' } },
   'POST /v1/balance/charges': { summary: 'Top up the balance', success: { status: 201, schema: 'Charge' }, errors: [409] },
   'GET /v1/balance/history': { summary: 'Ledger entries, newest first', success: { status: 200, schema: 'History' } },
-  'POST /v1/payments': { summary: 'Pay the caller\'s held seat from the balance', success: { status: 201, schema: 'Payment' }, queueToken: true, errors: [402, 404, 409] },
+  'POST /v1/payments': { summary: 'Pay the caller\'s held seat(s) from the balance, in one transaction', success: { status: 201, schema: 'Payment' }, queueToken: true, errors: [402, 404, 409, 422] },
   'GET /v1/payments': { summary: 'The caller\'s payments, newest first', success: { status: 200, schema: 'Payments' } },
-  'POST /v1/admin/concerts': { summary: 'Create a concert with dates, seats, prices and queue settings', success: { status: 201, schema: 'CreatedConcert' }, errors: [409] },
+  'POST /v1/admin/concerts': { summary: 'Create a concert with dates, seats, prices and queue settings', success: { status: 201, schema: 'CreatedConcert' }, errors: [409, 422] },
   'PATCH /v1/admin/concerts/{concertId}': { summary: 'Move the sale window while SCHEDULED, or close the sale now', success: { status: 200, schema: 'SaleChange' }, errors: [404, 409] },
   'GET /v1/concerts/{concertId}/fairness': { summary: 'The pre-queue lottery commitment and seed (public)', success: { status: 200, schema: 'Fairness' }, errors: [404] },
   'GET /v1/concerts/{concertId}/fairness/entries': { summary: 'Pre-queue entries in draw order, paginated (public)', success: { status: 200, schema: 'FairnessEntries' }, errors: [404] },

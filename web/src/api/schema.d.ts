@@ -236,7 +236,7 @@ export interface paths {
         /** The caller's payments, newest first */
         get: operations["paymentsList"];
         put?: never;
-        /** Pay the caller's held seat from the balance */
+        /** Pay the caller's held seat(s) from the balance, in one transaction */
         post: operations["paymentsPay"];
         delete?: never;
         options?: never;
@@ -443,9 +443,16 @@ export interface components {
         Payment: {
             paymentId: string;
             reservationId: string;
+            reservationIds: string[];
             concertId?: string;
             date?: string;
             seatNo?: number;
+            seats: {
+                reservationId: string;
+                date: string;
+                seatNo: number;
+                amount: number;
+            }[];
             amount: number;
             balance: number;
             status: string;
@@ -583,6 +590,15 @@ export interface operations {
             };
             /** @description Conflict (SEAT_NOT_AVAILABLE, INSUFFICIENT_BALANCE, ALREADY_PAID, ...) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1428,11 +1444,13 @@ export interface operations {
                 "application/json": {
                     /** Format: uuid */
                     reservationId: string;
+                } | {
+                    reservationIds: string[];
                 };
             };
         };
         responses: {
-            /** @description Pay the caller's held seat from the balance */
+            /** @description Pay the caller's held seat(s) from the balance, in one transaction */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1488,6 +1506,15 @@ export interface operations {
             };
             /** @description Conflict (SEAT_NOT_AVAILABLE, INSUFFICIENT_BALANCE, ALREADY_PAID, ...) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
