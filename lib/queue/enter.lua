@@ -2,7 +2,8 @@
 -- ARGV (named): A.userId; A.freshTokenId, A.freshEntryId (new random ids, used only if
 --   the user has no live place); A.freshDraw (HMAC-SHA256(seed, freshEntryId) in hex,
 --   the entry's place in the lottery when it joins the pre-queue); the schedule from the
---   catalog: A.opensAtMs, A.closesAtMs (0 = none), A.schedVer, A.totalSeats.
+--   catalog: A.opensAtMs, A.closesAtMs (0 = none), A.schedVer, A.totalSeats; the poll
+--   schedule's A.pollRandom, A.waitMsPerPlace, A.pollMinFraction (tell_poll(), prelude).
 -- Returns: token_status() plus created (0|1) and tokenId; or {status = SOLD_OUT | CLOSED}
 --   with created 0 when the sale has ended (nothing is written then).
 -- Before opensAt the entry joins the pre-queue (no position until the draw); from the
@@ -42,4 +43,4 @@ admit_if_needed(now, s)
 local st = token_status(token, A.userId, now, s, true)
 st.created = created
 st.tokenId = token
-return reply(st)
+return reply(tell_poll(st, s, token, A.pollRandom, A.waitMsPerPlace, A.pollMinFraction, true))

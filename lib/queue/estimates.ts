@@ -25,6 +25,8 @@ const Z80 = 1.2816;
 
 export interface WaitEstimate {
   etaSeconds: number;
+  /** The wait before rounding, s. */
+  etaExact: number;
   etaRange: { low: number; high: number };
 }
 
@@ -48,6 +50,7 @@ export function estimateWait(position: number, e: EtaInputs): WaitEstimate | nul
   const sigma = Math.sqrt(MODEL_SIGMA ** 2 + cv2 / n + cv2 / ahead);
   return {
     etaSeconds: Math.max(1, Math.round(eta)),
+    etaExact: eta,
     etaRange: { low: Math.max(0, Math.floor(eta * Math.exp(-Z80 * sigma))), high: Math.max(1, Math.ceil(eta * Math.exp(Z80 * sigma))) },
   };
 }
@@ -61,42 +64,42 @@ export const POLL_TIERS: readonly { upToPosition: number; everyMs: number }[] = 
 
 /** While fewer seats are free than people ahead, polls come at least this often (SOLD_OUT is told soon). */
 export const SCARCE_POLL_MS = 15_000;
-
-/**
- * When to poll next: the tier of the position, but never later than half the expected
- * wait (so nobody learns of their admission long after it happened), never later than a
- * third of the abandonment timeout (so a user who polls as told never loses the place),
- * at most SCARCE_POLL_MS apart while the seats left are fewer than the people ahead,
- * never sooner than one second, with +-10% jitter so a crowd that arrived together does
- * not poll together.
- */
-export function pollAfterMs(
-  position: number,
-  etaSeconds: number | null,
-  abandonMs: number,
-  random: () => number = Math.random,
-  seatsAvailable: number | null = null,
-): number {
-  const tier = POLL_TIERS.find((t) => position <= t.upToPosition)!.everyMs;
-  const byEta = etaSeconds === null ? tier : (etaSeconds * 1000) / 2;
-  const scarce = seatsAvailable !== null && seatsAvailable < position ? SCARCE_POLL_MS : Number.POSITIVE_INFINITY;
-  const base = Math.max(1_000, Math.min(tier, byEta, abandonMs / 3, scarce));
-  return Math.round(base * (0.9 + 0.2 * random()));
-}
-
+/** No waiting client is told to poll sooner than this. */
+export const MIN_POLL_MS = 1_000;
 /** How far after the opening the pre-queue's polls are spread (a million clients must not land in the same 100 ms). */
 export const OPENING_POLL_SPREAD_MS = 5_000;
 /** The longest a pre-queued client is told to wait before polling again. */
 export const PRE_QUEUE_MAX_POLL_MS = 10 * 60_000;
 
 /**
- * When a pre-queued client polls next: long before the opening, about a minute before it
- * (never later than PRE_QUEUE_MAX_POLL_MS); in the last two minutes, right after the
- * opening, spread uniformly over OPENING_POLL_SPREAD_MS. While the draw is being placed
- * (a few hundred ms), again within a second or two.
+ * When to poll next is decided inside the poll's own Lua script (prelude.lua,
+ * poll_after()), because the poll limit must store the earliest next poll in the same
+ * round trip as the answer that tells it. The policy, with the constants above (the
+ * loader, scripts.ts, writes them into the script as POLL):
+ *  - WAITING: the tier of the position, but never later than half the expected wait
+ *    (so nobody learns of their admission long after it happened), never later than a
+ *    third of the abandonment timeout (so a user who polls as told never loses the
+ *    place), at most SCARCE_POLL_MS apart while the seats left are fewer than the
+ *    people ahead, never sooner than MIN_POLL_MS, with +-10% jitter so a crowd that
+ *    arrived together does not poll together. The expected wait per place comes from
+ *    this container's latest estimate for the concert (waitMsPerPlace below; none yet
+ *    on a cold container, whose first answer then uses the other bounds only).
+ *  - PRE_QUEUE: long before the opening, about a minute before it (never later than
+ *    PRE_QUEUE_MAX_POLL_MS); in the last two minutes, right after the opening, spread
+ *    uniformly over OPENING_POLL_SPREAD_MS; while the draw is being placed (a few
+ *    hundred ms), again within 0.5-1.5 s.
  */
-export function preQueuePollAfterMs(msUntilOpening: number, drawing: boolean, random: () => number = Math.random): number {
-  if (drawing || msUntilOpening <= 0) return Math.round(500 + 1_000 * random());
-  if (msUntilOpening > 120_000) return Math.round(Math.min(msUntilOpening - 60_000, PRE_QUEUE_MAX_POLL_MS) * (0.9 + 0.1 * random()));
-  return Math.round(msUntilOpening + 100 + OPENING_POLL_SPREAD_MS * random());
+export const POLL_SCHEDULE = {
+  tierUpTo: POLL_TIERS.slice(0, -1).map((t) => t.upToPosition),
+  tierMs: POLL_TIERS.map((t) => t.everyMs),
+  minMs: MIN_POLL_MS,
+  scarceMs: SCARCE_POLL_MS,
+  openingSpreadMs: OPENING_POLL_SPREAD_MS,
+  preQueueMaxMs: PRE_QUEUE_MAX_POLL_MS,
+} as const;
+
+/** The expected wait per place in the queue (ms) of an estimate at `position`: the hint the next poll's script uses. */
+export function waitMsPerPlace(position: number, estimate: WaitEstimate | null): number {
+  if (!estimate || !(position > 0)) return 0;
+  return (estimate.etaExact * 1000) / position;
 }

@@ -29,11 +29,15 @@
 --     K.held       ZSET    "<date>#<seatNo>" -> hold expiry, ms (seats held now)
 --     K.sold       SET     "<date>#<seatNo>"  (seats paid for)
 --     K.polls      HASH    tokenId -> earliest next poll, ms (the poll limit: half the
---                          pollAfterMs the token was last told; see status.lua)
+--                          pollAfterMs the token was last told, written by the same
+--                          script that told it; see tell_poll() and status.lua)
 --   A.<arg>  the arguments: first the defaults every script gets (used when the concert
 --            has no override in K.meta): A.maxActive, A.admitPerSec, A.activeMs,
 --            A.abandonMs, A.endedRetentionMs, A.expectedMs; then the script's own, named
 --            in its header.
+--   POLL     the poll schedule's constants (POLL_SCHEDULE in lib/queue/estimates.ts):
+--            POLL.tierUpTo, POLL.tierMs, POLL.minMs, POLL.scarceMs, POLL.openingSpreadMs,
+--            POLL.preQueueMaxMs.
 --
 -- Lifecycle (phase()): PRE (before opensAt: entries go to the pre-queue, nobody is
 -- admitted) -> DRAWING (opensAt passed: the pre-queue is placed in draw order, in
@@ -412,4 +416,37 @@ local function token_status(token, user, now, s, touch)
     status = 'WAITING', seq = r.seq, position = position, now = now, entryId = r.entry,
     seatsAvailable = seats_available(now) or -1,
   })
+end
+
+-- When a waiting or pre-queued token polls next (the policy is described beside
+-- POLL_SCHEDULE in lib/queue/estimates.ts). t: a WAITING or PRE_QUEUE token_status();
+-- random: uniform in [0, 1) from the caller (scripts have no randomness of their own);
+-- waitMsPerPlace: the caller's latest expected wait per place for this concert, 0 = none.
+local function poll_after(t, s, random, waitMsPerPlace)
+  if t.status == 'WAITING' then
+    local tier = POLL.tierMs[#POLL.tierMs]
+    for i, upTo in ipairs(POLL.tierUpTo) do
+      if t.position <= upTo then tier = POLL.tierMs[i] break end
+    end
+    local base = math.min(tier, s.abandonMs / 3)
+    if waitMsPerPlace > 0 then base = math.min(base, t.position * waitMsPerPlace / 2) end
+    if t.seatsAvailable >= 0 and t.seatsAvailable < t.position then base = math.min(base, POLL.scarceMs) end
+    base = math.max(POLL.minMs, base)
+    return math.floor(base * (0.9 + 0.2 * random) + 0.5)
+  end
+  local untilOpen = t.opensAt - t.now
+  if t.drawing == 1 or untilOpen <= 0 then return math.floor(500 + 1000 * random + 0.5) end
+  if untilOpen > 120000 then return math.floor(math.min(untilOpen - 60000, POLL.preQueueMaxMs) * (0.9 + 0.1 * random) + 0.5) end
+  return math.floor(untilOpen + 100 + POLL.openingSpreadMs * random + 0.5)
+end
+
+-- Adds pollAfterMs to a WAITING or PRE_QUEUE status and, when `remember` and the poll
+-- limit is on (fraction > 0), stores the earliest next poll it lets through for `token`
+-- (now + fraction x pollAfterMs) in this same script: the limit costs no round trip.
+local function tell_poll(t, s, token, random, waitMsPerPlace, fraction, remember)
+  if t.status ~= 'WAITING' and t.status ~= 'PRE_QUEUE' then return t end
+  t.pollAfterMs = poll_after(t, s, tonumber(random) or 0.5, tonumber(waitMsPerPlace) or 0)
+  local f = tonumber(fraction) or 0
+  if remember and f > 0 then redis.call('HSET', K.polls, token, t.now + math.floor(t.pollAfterMs * f)) end
+  return t
 end

@@ -55,8 +55,10 @@ export type TokenStatus =
       seatsAvailable: number | null;
       /** Redis time of the answer (ms). */
       now: number;
+      /** When to poll next (decided and remembered by the script: tell_poll() in prelude.lua). */
+      pollAfterMs: number;
     } & EtaInputs)
-  | { status: 'PRE_QUEUE'; entryId: string; opensAt: number; now: number; drawing: boolean }
+  | { status: 'PRE_QUEUE'; entryId: string; opensAt: number; now: number; drawing: boolean; pollAfterMs: number }
   | { status: 'SOLD_OUT' | 'CLOSED'; entryId?: string }
   | { status: 'EXPIRED'; reason: EndReason }
   | { status: 'UNKNOWN' }
@@ -94,10 +96,18 @@ export function decodeTokenStatus(f: Fields): TokenStatus {
         entryId: String(f.entryId ?? ''),
         seatsAvailable: known(num(f, 'seatsAvailable')),
         now: num(f, 'now'),
+        pollAfterMs: num(f, 'pollAfterMs'),
         ...etaInputs(f),
       };
     case 'PRE_QUEUE':
-      return { status: 'PRE_QUEUE', entryId: String(f.entryId), opensAt: num(f, 'opensAt'), now: num(f, 'now'), drawing: num(f, 'drawing') === 1 };
+      return {
+        status: 'PRE_QUEUE',
+        entryId: String(f.entryId),
+        opensAt: num(f, 'opensAt'),
+        now: num(f, 'now'),
+        drawing: num(f, 'drawing') === 1,
+        pollAfterMs: num(f, 'pollAfterMs'),
+      };
     case 'SOLD_OUT':
     case 'CLOSED':
       return { status: f.status, ...(f.entryId ? { entryId: String(f.entryId) } : {}) };

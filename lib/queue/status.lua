@@ -1,10 +1,12 @@
 -- status: the poll.
 -- ARGV (named): A.tokenId, A.userId, A.limit ('1' for a client's poll; '0' for the booking
---   endpoints' gate, which the poll limit does not apply to)
+--   endpoints' gate, which the poll limit does not apply to), A.pollRandom,
+--   A.waitMsPerPlace, A.pollMinFraction (see tell_poll() in the prelude)
 -- Returns: token_status(); or {status = RATE_LIMITED, retryAfterMs} when the caller's own
 --   token is polled sooner than half the pollAfterMs it was last told (K.polls, written
---   by the service after each answer, lib/queue/waiting-room.ts): such a poll does no
---   admission and no heartbeat work, and is counted (meta pollsLimited).
+--   by the script run that told it): such a poll does no admission and no heartbeat
+--   work, and is counted (meta pollsLimited). A WAITING or PRE_QUEUE answer carries
+--   pollAfterMs, and a client's poll stores the earliest next one it lets through.
 -- Otherwise does the admission (and draw) work that is due, so a freed slot is refilled
 -- by the next poll of anyone in the queue, not only by the timer.
 -- Cost: O(log N), plus the admission work that is due.
@@ -19,4 +21,5 @@ if rec and A.limit == '1' then
   end
 end
 if rec then admit_if_needed(now, s) end
-return reply(token_status(A.tokenId, A.userId, now, s, true))
+local st = token_status(A.tokenId, A.userId, now, s, true)
+return reply(tell_poll(st, s, A.tokenId, A.pollRandom, A.waitMsPerPlace, A.pollMinFraction, A.limit == '1'))

@@ -11,7 +11,8 @@ import { ConflictError, DependencyUnavailableError, ForbiddenError, TooManyReque
 import { count, logger } from '../observability';
 import { scriptArgv, scriptSource, SCRIPTS, type CommonArgs, type ScriptArgs, type ScriptName } from './scripts';
 import { formatQueueToken, newEntryId, newTokenId, parseQueueToken, queueKeys } from './keys';
-import { estimateWait, pollAfterMs, preQueuePollAfterMs } from './estimates';
+import { LRUCache } from 'lru-cache';
+import { estimateWait, waitMsPerPlace, type WaitEstimate } from './estimates';
 import { drawOf } from './lottery';
 import {
   decodeConfigure,
@@ -122,6 +123,12 @@ const commandName = (name: ScriptName) => `waitingRoom_${name}`;
 export class WaitingRoom {
   private readonly client: ScriptClient;
   private readonly common: CommonArgs;
+  /**
+   * Per concert, the expected wait per place of this container's latest estimate: the
+   * poll schedule's hint for the next script run (the script decides pollAfterMs so the
+   * poll limit is stored in the same round trip; the estimate is made here from its reply).
+   */
+  private readonly waitPerPlace = new LRUCache<string, number>({ max: 1_000 });
 
   constructor(
     client: RedisClient,
@@ -157,42 +164,37 @@ export class WaitingRoom {
         freshEntryId,
         freshDraw: sale ? drawOf(sale.seedHex, freshEntryId) : '',
         ...(sale ? scheduleArgs(sale) : NO_SCHEDULE),
+        ...this.pollArgs(concertId),
       }),
     );
     if (reply.status.status === 'SOLD_OUT' || reply.status.status === 'CLOSED') throw saleEnded(reply.status.status);
-    const told = view(reply.status);
-    this.rememberPoll(concertId, reply.tokenId, reply.status, told);
+    const told = this.view(concertId, reply.status);
     return { created: reply.created, token: formatQueueToken(concertId, reply.tokenId), concertId, ...told };
   }
 
   /** The poll: where the token stands. Throws for unknown or foreign tokens. */
   async status(token: string | undefined, userId: string): Promise<TicketView & { concertId: string }> {
     const parsed = requireToken(token);
-    const st = decodeStatus(await this.run('status', parsed.concertId, { tokenId: parsed.tokenId, userId, limit: 1 }));
+    const st = decodeStatus(await this.run('status', parsed.concertId, { tokenId: parsed.tokenId, userId, limit: 1, ...this.pollArgs(parsed.concertId) }));
     if (st.status === 'RATE_LIMITED') {
       const retryAfter = Math.max(1, Math.ceil(st.retryAfterMs / 1000));
       throw new TooManyRequestsError('RATE_LIMITED', `Polled too soon: poll again as pollAfterMs said (in ${retryAfter} s). Your place is kept.`, retryAfter, {
         retryAfterMs: st.retryAfterMs,
       });
     }
-    const told = view(st);
-    this.rememberPoll(parsed.concertId, parsed.tokenId, st, told);
-    return { concertId: parsed.concertId, ...told };
+    return { concertId: parsed.concertId, ...this.view(parsed.concertId, st) };
   }
 
-  /**
-   * The poll limit's memory: the earliest next poll, half of what the token was just told.
-   * Sent without waiting for it (auto-pipelined with the next commands), so the limit adds
-   * no round trip to the answer; if it is lost the next poll is simply not limited.
-   */
-  private rememberPoll(concertId: string, tokenId: string, st: TokenStatus, told: TicketView): void {
-    const fraction = this.options.pollMinFraction ?? 0.5;
-    if (fraction <= 0 || (st.status !== 'WAITING' && st.status !== 'PRE_QUEUE') || told.pollAfterMs === null) return;
-    const earliestMs = st.now + Math.floor(told.pollAfterMs * fraction);
-    this.run('polled', concertId, { tokenId, earliestMs }).catch((err: Error) => {
-      count('PollLimitWriteFailed');
-      logger.warn('queue.poll_limit_write_failed', { error: err.message });
-    });
+  /** The poll schedule's arguments of a script run for `concertId` (tell_poll() in prelude.lua). */
+  private pollArgs(concertId: string) {
+    return { pollRandom: Math.random(), waitMsPerPlace: this.waitPerPlace.get(concertId) ?? 0, pollMinFraction: this.options.pollMinFraction ?? 0.5 };
+  }
+
+  /** What the caller is told, remembering the estimate's wait per place as the next runs' hint. */
+  private view(concertId: string, st: TokenStatus): TicketView {
+    const estimate = st.status === 'WAITING' ? estimateWait(st.position, st) : null;
+    if (st.status === 'WAITING' && estimate) this.waitPerPlace.set(concertId, waitMsPerPlace(st.position, estimate));
+    return view(st, estimate);
   }
 
   /**
@@ -204,9 +206,9 @@ export class WaitingRoom {
     if (parsed.concertId !== concertId) {
       throw new ForbiddenError('QUEUE_TOKEN_WRONG_CONCERT', `This queue token is for concert "${parsed.concertId}", not "${concertId}".`);
     }
-    const st = decodeStatus(await this.run('status', parsed.concertId, { tokenId: parsed.tokenId, userId, limit: 0 }));
+    const st = decodeStatus(await this.run('status', parsed.concertId, { tokenId: parsed.tokenId, userId, limit: 0, ...this.pollArgs(parsed.concertId) }));
     if (st.status === 'RATE_LIMITED') throw new Error('the booking gate is never poll-limited');
-    const v = view(st);
+    const v = this.view(parsed.concertId, st);
     if (v.status === 'WAITING') {
       throw new ForbiddenError('QUEUE_TOKEN_NOT_ACTIVE', `You are still waiting (position ${v.position}); booking opens when your token is ACTIVE.`, {
         position: v.position,
@@ -357,19 +359,18 @@ const NO_SCHEDULE = { opensAtMs: '', closesAtMs: '', schedVer: '', totalSeats: '
 const scheduleArgs = (s: QueueSchedule) => ({ opensAtMs: s.opensAtMs, closesAtMs: s.closesAtMs, schedVer: s.version, totalSeats: s.totalSeats });
 
 /** What a caller is told about a token; unknown and foreign tokens are errors. */
-function view(st: TokenStatus): TicketView {
+function view(st: TokenStatus, estimate: WaitEstimate | null): TicketView {
   switch (st.status) {
     case 'ACTIVE':
       return { status: 'ACTIVE', position: 0, etaSeconds: 0, pollAfterMs: ACTIVE_POLL_MS, activeUntil: new Date(st.activeUntil).toISOString(), entryId: st.entryId };
     case 'WAITING': {
-      const estimate = estimateWait(st.position, st);
       return {
         status: 'WAITING',
         position: st.position,
         etaSeconds: estimate?.etaSeconds ?? null,
         etaRange: estimate?.etaRange ?? null,
         seatsAvailable: st.seatsAvailable,
-        pollAfterMs: pollAfterMs(st.position, estimate?.etaSeconds ?? null, st.abandonMs, Math.random, st.seatsAvailable),
+        pollAfterMs: st.pollAfterMs,
         activeUntil: null,
         entryId: st.entryId,
       };
@@ -380,7 +381,7 @@ function view(st: TokenStatus): TicketView {
         position: null,
         etaSeconds: null,
         opensAt: new Date(st.opensAt).toISOString(),
-        pollAfterMs: preQueuePollAfterMs(st.opensAt - st.now, st.drawing),
+        pollAfterMs: st.pollAfterMs,
         activeUntil: null,
         entryId: st.entryId,
       };

@@ -59,7 +59,7 @@ async function main() {
     if (only.has('queue')) results.queueCost = await queueCost(ctx, { users: quick ? 2000 : 10_000, durationMs: seconds * 1000 });
     if (only.has('scale')) results.queueScale = await queueScale(ctx, { sizes: scaleSizes, durationMs: seconds * 1000 });
     if (only.has('contention')) results.contention = await seatContention(ctx, { crowd: quick ? 300 : 1000 });
-    if (only.has('http')) results.http = await httpStatusVsNoop(ctx, { users: 1000, durationS: Math.max(3, seconds * 2) });
+    if (only.has('http')) results.http = await httpStatusVsNoop(ctx, { users: 4000, durationS: Math.max(3, seconds * 2) });
     if (only.has('sim')) results.simulation = await ticketOpening(ctx, defaultSimOptions(users));
   } finally {
     await ctx.app.close();

@@ -1,11 +1,10 @@
-import { estimateWait, pollAfterMs, preQueuePollAfterMs, OPENING_POLL_SPREAD_MS, PRIOR_SESSIONS, SCARCE_POLL_MS } from '../../lib/queue/estimates';
+import { estimateWait, PRIOR_SESSIONS } from '../../lib/queue/estimates';
 import type { EtaInputs } from '../../lib/queue/replies';
 
 const none: EtaInputs = {
   sesN: 0, sesSum: 0, sesSq: 0, actExpo: 0, qAdm: 0, qDrop: 0,
   maxActive: 100, activeMs: 600_000, admitPerSec: 50, abandonMs: 180_000, expectedMs: 60_000, rateMilli: 0,
 };
-const mid = () => 0.5; // no jitter
 
 /** Inputs as if `n` sessions of exactly `seconds` had ended (no decay). */
 const measured = (n: number, seconds: number, more: Partial<EtaInputs> = {}): EtaInputs => ({ ...none, sesN: n, sesSum: n * seconds, sesSq: n * seconds * seconds, ...more });
@@ -45,45 +44,4 @@ describe('estimateWait', () => {
   });
 });
 
-describe('preQueuePollAfterMs', () => {
-  it('polls right after the opening, spread over a few seconds', () => {
-    expect(preQueuePollAfterMs(30_000, false, () => 0)).toBeGreaterThan(30_000);
-    expect(preQueuePollAfterMs(30_000, false, () => 1)).toBeLessThanOrEqual(30_000 + 100 + OPENING_POLL_SPREAD_MS);
-  });
-  it('does not poll for nothing long before the opening', () => {
-    const after = preQueuePollAfterMs(3_600_000, false, mid);
-    expect(after).toBeGreaterThan(60_000);
-    expect(after).toBeLessThanOrEqual(3_600_000 - 60_000);
-  });
-  it('polls again within a couple of seconds while the draw is being placed', () => {
-    expect(preQueuePollAfterMs(-10, true, () => 1)).toBeLessThanOrEqual(1_500);
-  });
-});
-
-describe('pollAfterMs', () => {
-  const abandon = 180_000;
-  it('polls every second near the front, rarely at the back', () => {
-    expect(pollAfterMs(1, null, abandon, mid)).toBe(1_000);
-    expect(pollAfterMs(500, null, abandon, mid)).toBe(10_000);
-    expect(pollAfterMs(50_000, null, abandon, mid)).toBe(60_000);
-  });
-  it('never waits longer than half the expected wait', () => {
-    expect(pollAfterMs(50_000, 30, abandon, mid)).toBe(15_000);
-    expect(pollAfterMs(500, 1, abandon, mid)).toBe(1_000);
-  });
-  it('never waits long enough to be taken for abandoned, even with jitter', () => {
-    expect(pollAfterMs(50_000, null, 30_000, () => 1)).toBeLessThan(30_000 / 2);
-    expect(pollAfterMs(50_000, null, 6_000, mid)).toBe(2_000);
-  });
-  it('spreads a crowd by +-10%', () => {
-    expect(pollAfterMs(50_000, null, abandon, () => 0)).toBe(54_000);
-    expect(pollAfterMs(50_000, null, abandon, () => 1)).toBe(66_000);
-  });
-});
-
-describe('pollAfterMs when seats run short', () => {
-  it('polls at least every SCARCE_POLL_MS while fewer seats are free than people ahead', () => {
-    expect(pollAfterMs(50_000, null, 180_000, mid, 10)).toBe(SCARCE_POLL_MS);
-    expect(pollAfterMs(50_000, null, 180_000, mid, 100_000)).toBe(60_000);
-  });
-});
+// The poll schedule runs in the poll's Lua script: test/integration/poll-schedule.test.ts.

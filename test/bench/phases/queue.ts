@@ -51,6 +51,9 @@ function commonArgs(ctx: BenchContext): CommonArgs {
   };
 }
 
+/** The poll schedule's arguments as the service passes them (its poll limit fraction; no ETA hint, as for a paused queue). */
+const pollArgs = (ctx: BenchContext) => ({ pollRandom: Math.random(), waitMsPerPlace: 0, pollMinFraction: ctx.app.config.QUEUE_POLL_MIN_FRACTION });
+
 async function statusLoad(ctx: BenchContext, tickets: Ticket[], label: string, durationMs: number): Promise<LoadResult & { redisRoundTripsPerRequest: number }> {
   const poll = async (i: number) => {
     const t = tickets[(i * 7919) % tickets.length]!;
@@ -74,7 +77,7 @@ async function rawStatusLoad(ctx: BenchContext, concertId: string, tickets: Tick
   const r = await runLoad(
     async (i) => {
       const t = parsed[(i * 7919) % parsed.length]!;
-      await client.rawStatus(...keys, ...scriptArgv('status', common, { tokenId: t.tokenId, userId: t.userId, limit: 1 }));
+      await client.rawStatus(...keys, ...scriptArgv('status', common, { tokenId: t.tokenId, userId: t.userId, limit: 1, ...pollArgs(ctx) }));
     },
     { concurrency: CONCURRENCY, durationMs, progress: bar },
   );
@@ -146,7 +149,7 @@ export async function queueScale(ctx: BenchContext, o: { sizes: number[]; durati
     const fill = await runLoad(
       async (i) => {
         const userId = `s${size}-${i}`;
-        const reply = decodeEnter(await client.rawEnter(...keys, ...scriptArgv('enter', common, { userId, freshTokenId: newTokenId(), freshEntryId: newTokenId(), freshDraw: '', ...NO_SCHEDULE })));
+        const reply = decodeEnter(await client.rawEnter(...keys, ...scriptArgv('enter', common, { userId, freshTokenId: newTokenId(), freshEntryId: newTokenId(), freshDraw: '', ...NO_SCHEDULE, ...pollArgs(ctx) })));
         if (i % sampleEvery === 0) sampled.push({ userId, token: formatQueueToken(concertId, reply.tokenId) });
       },
       { concurrency: 200, count: size, progress: bar },
