@@ -11,7 +11,9 @@
  * the estimate from being biased towards the quick ones in the first minute of an
  * opening), blended with a prior worth PRIOR_SESSIONS sessions: the concert's
  * `expectedSessionSeconds`, which defaults to this deployment's measured history
- * (history.ts) or, with none, the session length setting. Users ahead who will leave are
+ * (history.ts) or, with none, the session length setting. The measured slot-release rate
+ * (rateMilli) is blended in with the weight of the ended sessions, so it takes over as
+ * they accumulate. Users ahead who will leave are
  * discounted by the measured share of queue departures that were drops (left or
  * abandoned). The range is a log-normal 80% interval from the uncertainty of the mean,
  * the randomness of P' session ends and a model error floor.
@@ -42,7 +44,14 @@ export function estimateWait(position: number, e: EtaInputs): WaitEstimate | nul
   const secondMoment = (e.sesSq + PRIOR_SESSIONS * 2 * prior * prior) / n;
   const cv2 = Math.max(0.1, secondMoment / (endedMean * endedMean) - 1);
 
-  const throughput = Math.min(e.admitPerSec, e.maxActive / meanSession);
+  // The queue moves as fast as slots free up. From the model: maxActive / mean session;
+  // measured: the slot-release rate (an exponential average, rateMilli), which also sees
+  // what the model cannot (users leaving at once when nothing is left to buy). The
+  // measurement takes over as sessions end, with the same weight as the session mean.
+  const modelled = e.maxActive / meanSession;
+  const measured = e.rateMilli / 1000;
+  const w = measured > 0 ? e.sesN / n : 0;
+  const throughput = Math.min(e.admitPerSec, w * measured + (1 - w) * modelled);
   const dropShare = e.qDrop / (e.qAdm + e.qDrop + 5);
   const ahead = Math.max(1, position * (1 - dropShare));
   const eta = ahead / throughput;

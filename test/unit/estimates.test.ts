@@ -39,6 +39,17 @@ describe('estimateWait', () => {
     const width = (e: typeof early) => (e.etaRange.high - e.etaRange.low) / e.etaSeconds;
     expect(width(late)).toBeLessThan(width(early));
   });
+  it('blends in the measured slot-release rate as sessions end', () => {
+    // The model says 100 slots / 6 s = 16.7 places/s; slots have been freeing at 40/s.
+    const model = estimateWait(1000, measured(0, 6, { expectedMs: 6_000 }))!.etaSeconds;
+    const early = estimateWait(1000, measured(2, 6, { expectedMs: 6_000, rateMilli: 40_000 }))!.etaSeconds;
+    const later = estimateWait(1000, measured(500, 6, { expectedMs: 6_000, rateMilli: 40_000 }))!.etaSeconds;
+    expect(model).toBe(60);
+    expect(early).toBeLessThan(model);
+    expect(early).toBeGreaterThan(later);
+    expect(later).toBeGreaterThanOrEqual(25);
+    expect(later).toBeLessThanOrEqual(27); // 1000 / 40 = 25 s, the model's weight nearly gone
+  });
   it('has no estimate while the queue is paused', () => {
     expect(estimateWait(100, { ...none, maxActive: 0 })).toBeNull();
   });
