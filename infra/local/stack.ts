@@ -13,6 +13,7 @@ import { invokeAsync, startOffline } from './offline';
 import { freePort, stopAll, waitFor, type Child } from './processes';
 import { checkEmbeddedPrerequisites, formatMissing } from './prerequisites';
 import { localDynamoClient, startDynamo, startRedis, startSqs } from './services';
+import { startRedisCluster } from './redis-cluster';
 
 export type Backend = 'embedded' | 'localstack';
 
@@ -28,6 +29,8 @@ export interface StackOptions {
   offlineLogFile?: string;
   /** Start serverless-offline (false: only the backing services and resources). */
   offline?: boolean;
+  /** Embedded only: a 3-master Redis Cluster (redis-cluster.ts) instead of one redis-server, REDIS_CLUSTER=true. */
+  redisCluster?: boolean;
   log?: (line: string) => void;
 }
 
@@ -35,7 +38,7 @@ export interface RunningStack {
   /** Environment under which lib/ code talks to this stack (endpoints, names, secret). */
   env: Record<string, string>;
   baseUrl: string;
-  ports: { http: number; lambda: number; redis?: number; dynamodb?: number; sqs?: number };
+  ports: { http: number; lambda: number; redis?: number; redisCluster?: number[]; dynamodb?: number; sqs?: number };
   /** The resolved CloudFormation resources the tables and queues were created from. */
   resources: ResolvedService['resources'];
   children: Child[];
@@ -46,25 +49,36 @@ export const projectDir = resolve(__dirname, '..', '..');
 const REGION = 'us-east-1';
 
 interface Services {
-  endpoints: { REDIS_URL: string; DYNAMODB_ENDPOINT: string; SQS_ENDPOINT: string };
-  ports: { redis?: number; dynamodb?: number; sqs?: number };
+  endpoints: { REDIS_URL: string; DYNAMODB_ENDPOINT: string; SQS_ENDPOINT: string; REDIS_CLUSTER?: string };
+  ports: { redis?: number; redisCluster?: number[]; dynamodb?: number; sqs?: number };
   children: Child[];
-  stopSqs: () => Promise<void>;
+  /** Stops what stopAll() does not (in-process servers, temp directories). */
+  cleanUp: () => Promise<void>;
 }
 
-async function embeddedServices(log: (l: string) => void): Promise<Services> {
+async function embeddedServices(log: (l: string) => void, redisCluster: boolean): Promise<Services> {
   const [redisPort, dynamoPort, sqsPort] = await Promise.all([freePort(), freePort(), freePort()]);
-  const [redis, dynamo, sqs] = await Promise.all([startRedis(redisPort), startDynamo(dynamoPort), startSqs(sqsPort, REGION)]);
-  log(`redis-server on ${redisPort}, DynamoDB Local on ${dynamoPort}, SQS emulator on ${sqsPort}`);
+  const [redis, dynamo, sqs] = await Promise.all([
+    redisCluster ? startRedisCluster() : startRedis(redisPort),
+    startDynamo(dynamoPort),
+    startSqs(sqsPort, REGION),
+  ]);
+  const cluster = 'ports' in redis ? redis : undefined;
+  log(`${cluster ? `Redis Cluster (masters on ${cluster.ports.join(', ')})` : `redis-server on ${redisPort}`}, DynamoDB Local on ${dynamoPort}, SQS emulator on ${sqsPort}`);
   return {
     endpoints: {
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      REDIS_URL: cluster ? cluster.url : `redis://127.0.0.1:${redisPort}`,
+      ...(cluster ? { REDIS_CLUSTER: 'true' } : {}),
       DYNAMODB_ENDPOINT: `http://127.0.0.1:${dynamoPort}`,
       SQS_ENDPOINT: `http://127.0.0.1:${sqsPort}`,
     },
-    ports: { redis: redisPort, dynamodb: dynamoPort, sqs: sqsPort },
-    children: [redis, dynamo],
-    stopSqs: sqs.stop,
+    ports: { redis: cluster ? cluster.ports[0] : redisPort, ...(cluster ? { redisCluster: cluster.ports } : {}), dynamodb: dynamoPort, sqs: sqsPort },
+    children: [...(cluster ? cluster.children : [redis as Child]), dynamo],
+    // After stopAll(): the in-process SQS emulator, and the cluster's temp directory.
+    cleanUp: async () => {
+      await sqs.stop();
+      await cluster?.stop();
+    },
   };
 }
 
@@ -83,7 +97,7 @@ async function localstackServices(log: (l: string) => void): Promise<Services> {
   );
   dynamo.destroy();
   log(`LocalStack at ${endpoint}, Redis at ${endpoints.REDIS_URL}`);
-  return { endpoints, ports: {}, children: [], stopSqs: async () => undefined };
+  return { endpoints, ports: {}, children: [], cleanUp: async () => undefined };
 }
 
 export async function startStack(o: StackOptions): Promise<RunningStack> {
@@ -98,7 +112,7 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
   printed.catch(() => undefined); // awaited below; this only avoids an unhandled rejection if the services fail first
   let started: Services | undefined;
   try {
-    const services = o.backend === 'embedded' ? await embeddedServices(log) : await localstackServices(log);
+    const services = o.backend === 'embedded' ? await embeddedServices(log, o.redisCluster ?? false) : await localstackServices(log);
     started = services;
     const service = await printed;
 
@@ -129,7 +143,7 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
       // The schedule first fires at the next full minute; start the admission loop now.
       await invokeAsync(lambdaPort, `concert-ticketing-${o.stage}-admitWaitingUsers`).catch((err) => log(`could not start the admission loop early: ${err}`));
     }
-    const stopSqs = services.stopSqs;
+    const cleanUp = services.cleanUp;
     return {
       env,
       baseUrl: `http://127.0.0.1:${o.httpPort}`,
@@ -138,12 +152,12 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
       children,
       stop: async () => {
         await stopAll();
-        await stopSqs();
+        await cleanUp();
       },
     };
   } catch (err) {
     await stopAll();
-    await started?.stopSqs();
+    await started?.cleanUp();
     throw err;
   }
 }

@@ -5,9 +5,11 @@
  * arguments it is given by name.
  */
 import { spawnSync } from 'node:child_process';
-import Redis from 'ioredis';
+import { Cluster } from 'ioredis';
 import { QUEUE_KEYS } from '../../lib/queue/keys';
 import { COMMON_ARGS, SCRIPTS, scriptSource, type ScriptName } from '../../lib/queue/scripts';
+import type { RedisClient } from '../../lib/clients/redis';
+import { connectTestRedis } from '../support/redis';
 
 const names = Object.keys(SCRIPTS) as ScriptName[];
 
@@ -18,9 +20,10 @@ function luac(): string {
   throw new Error('No Lua compiler found for the syntax check: apt-get install -y lua5.4');
 }
 
-let redis: Redis;
-beforeAll(() => {
-  redis = new Redis(process.env.REDIS_URL!);
+let redis: RedisClient;
+beforeAll(async () => {
+  redis = connectTestRedis();
+  await redis.ping(); // a Cluster knows its masters once connected
 });
 afterAll(() => redis.quit());
 
@@ -33,9 +36,11 @@ describe.each(names)('script %s', (name) => {
     expect(r.status).toBe(0);
   });
 
-  it('loads into Redis', async () => {
-    const sha = await redis.script('LOAD', source);
-    expect(sha).toMatch(/^[0-9a-f]{40}$/);
+  it('loads into Redis (into every master of a cluster)', async () => {
+    const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+    const shas = await Promise.all(nodes.map((node) => node.script('LOAD', source) as Promise<string>));
+    expect(shas.length).toBeGreaterThan(0);
+    for (const sha of shas) expect(sha).toMatch(/^[0-9a-f]{40}$/);
   });
 
   it('uses only the keys and arguments bound for it', () => {

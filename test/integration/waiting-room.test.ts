@@ -3,16 +3,17 @@
  * (FIFO, never above the maximum) under concurrency, and the timing rules (session
  * expiry, abandonment) with short settings.
  */
-import Redis from 'ioredis';
 import { WaitingRoom } from '../../lib/queue/waiting-room';
 import { parseQueueToken, queueKey } from '../../lib/queue/keys';
 import { sleep, uniqueId } from '../support/api';
+import type { RedisClient } from '../../lib/clients/redis';
+import { connectTestRedis } from '../support/redis';
 
-let redis: Redis;
+let redis: RedisClient;
 let room: WaitingRoom;
 
 beforeAll(() => {
-  redis = new Redis(process.env.REDIS_URL!);
+  redis = connectTestRedis();
   room = new WaitingRoom(redis, {
     defaults: { maxActive: 0, admissionsPerSecond: 1000, activeSessionSeconds: 600, abandonAfterSeconds: 600, expectedSessionSeconds: 600 },
     endedRetentionMs: 3_600_000,

@@ -68,6 +68,8 @@ let adminToken: Promise<string> | undefined;
 export const asAdmin = () => (adminToken ??= devToken('test-admin', true));
 
 export interface ConcertOptions {
+  /** A chosen id (e.g. one whose keys land on a given cluster node); a unique one if not given. */
+  concertId?: string;
   dates?: string[];
   seats?: number;
   price?: number;
@@ -80,7 +82,7 @@ export interface ConcertOptions {
 
 /** Given a concert on sale (through the admin API). */
 export async function givenConcert(o: ConcertOptions = {}) {
-  const concertId = uniqueId('c');
+  const concertId = o.concertId ?? uniqueId('c');
   const dates = o.dates ?? ['2027-03-01'];
   const res = await api('POST', '/v1/admin/concerts', {
     token: await asAdmin(),

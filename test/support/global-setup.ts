@@ -2,6 +2,8 @@
  * Starts the embedded stack once for the whole run, on free ports, and hands its
  * endpoints to the test workers through the environment (workers inherit it).
  * TEST_BASE_URL may point at an already running stack instead (e.g. `npm start`).
+ * TEST_REDIS_CLUSTER=true (jest.cluster.config.js, `npm run test:cluster`) runs the stack
+ * on a 3-master Redis Cluster with REDIS_CLUSTER=true instead of one redis-server.
  */
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,7 @@ export default async function globalSetup(): Promise<void> {
     backend: 'embedded',
     httpPort,
     offlineLogFile: logFile,
+    redisCluster: process.env.TEST_REDIS_CLUSTER === 'true',
     // The contention tests top up one wallet 100 times at once; the top-up limit's own
     // test (test/integration/limits.test.ts) runs it at its default.
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN', RATE_LIMIT_TOPUPS_PER_MINUTE: '1000' },
@@ -33,11 +36,13 @@ export default async function globalSetup(): Promise<void> {
   Object.assign(process.env, stack.env, {
     TEST_BASE_URL: stack.baseUrl,
     TEST_REDIS_PORT: String(stack.ports.redis),
+    ...(stack.ports.redisCluster ? { TEST_REDIS_CLUSTER_PORTS: stack.ports.redisCluster.join(',') } : {}),
     TEST_OFFLINE_LOG: logFile,
     TEST_RESOURCES_FILE: resourcesFile,
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
-  console.log(`\n[test] stack up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${stack.baseUrl} (serverless-offline log: ${logFile})`);
+  const redis = stack.ports.redisCluster ? `, Redis Cluster masters on ${stack.ports.redisCluster.join(', ')}` : '';
+  console.log(`\n[test] stack up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${stack.baseUrl}${redis} (serverless-offline log: ${logFile})`);
 }
