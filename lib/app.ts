@@ -7,6 +7,7 @@
  */
 import { Identity } from './auth/identity';
 import { Catalog } from './booking/catalog';
+import { SeatClaims } from './booking/seat-claims';
 import { Holds } from './booking/holds';
 import { Listings } from './booking/listings';
 import { ReleaseQueue } from './booking/release-queue';
@@ -81,7 +82,16 @@ export function createApp(config: Config = loadConfig(), overrides: AppOverrides
   const catalog = new Catalog(dynamo, seats, config.HOLD_SECONDS, config.PRE_QUEUE_MINUTES, config.BALANCE_MAX);
   const releases = new ReleaseQueue(sqs, config.HOLD_RELEASE_QUEUE_NAME);
   const limits = new Limits(redis, limitSettings(config));
-  const holds = new Holds({ db: dynamo, seats, wallets, catalog, releases, unpaidHolds: limits, holdLimitPerConcert: config.HOLD_LIMIT_PER_CONCERT });
+  const holds = new Holds({
+    db: dynamo,
+    seats,
+    wallets,
+    catalog,
+    releases,
+    unpaidHolds: limits,
+    holdLimitPerConcert: config.HOLD_LIMIT_PER_CONCERT,
+    claims: new SeatClaims(redis, config.SEAT_CLAIM_LEASE_MS, config.SEAT_CLAIM_TIMEOUT_MS),
+  });
   const waitingRoom = new WaitingRoom(redis, {
     defaults: defaultQueueSettings(config),
     endedRetentionMs: config.QUEUE_ENDED_RETENTION_SECONDS * 1000,

@@ -62,6 +62,10 @@ const schema = z.object({
   HOLD_SECONDS: int(300, 1, 12 * 3600),
   HOLD_LIMIT_PER_CONCERT: int(1, 1, HOLD_LIMIT_MAX),
   SWEEP_GRACE_SECONDS: int(30, 0, 3600),
+  /** The fast claim's lease on a seat being held (lib/booking/seat-claims.ts); 0 turns claims off. */
+  SEAT_CLAIM_LEASE_MS: int(3000, 0, 60_000),
+  /** How long a hold waits for its claim before it goes the transaction path without one. */
+  SEAT_CLAIM_TIMEOUT_MS: int(250, 10, 10_000),
 
   // Waiting-room defaults; each concert can override them through the admin API.
   QUEUE_MAX_ACTIVE: int(100, 0),

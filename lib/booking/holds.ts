@@ -9,6 +9,10 @@
  *
  * so two users can never hold one seat, one user can never exceed the limit, and a late
  * or duplicate release message, or one arriving after payment, changes nothing.
+ *
+ * Before any of it, a hold takes the seat's fast claim in Redis (seat-claims.ts): of a
+ * crowd clicking one seat, only the claimer reads and runs the transaction; the others
+ * are answered 409 at once. The claim never decides who gets a seat, only who may try.
  */
 import { randomUUID } from 'node:crypto';
 import type { Dynamo } from '../clients/dynamodb';
@@ -19,6 +23,7 @@ import { backoffMs, sleep } from '../retry';
 import type { WalletStore } from '../wallet/wallet-store';
 import { priceOf, type Catalog } from './catalog';
 import type { ReleaseQueue } from './release-queue';
+import type { SeatClaims } from './seat-claims';
 import { isFree, viewOf, type HoldEnd, type ReservationItem, type ReservationStatus, type ReservationView, type SeatStore } from './seat-store';
 
 export interface HoldRequest {
@@ -58,11 +63,13 @@ export class Holds {
       releases: ReleaseQueue;
       unpaidHolds?: UnpaidHoldCounter;
       holdLimitPerConcert: number;
+      /** The fast claim taken before any DynamoDB work (seat-claims.ts); none = every hold runs its transaction. */
+      claims?: SeatClaims;
     },
   ) {}
 
   async holdSeat(req: HoldRequest): Promise<ReservationView> {
-    const { seats, wallets, catalog, releases, holdLimitPerConcert } = this.deps;
+    const { catalog } = this.deps;
     const show = await catalog.requireShow(req.concertId, req.date);
     if (req.seatNo > show.totalSeats) {
       throw new NotFoundError('SEAT_NOT_FOUND', `Seat ${req.seatNo} does not exist; ${req.date} has seats 1-${show.totalSeats}.`);
@@ -76,6 +83,27 @@ export class Holds {
       });
     };
 
+    // One id for the whole attempt: it is the claim's token and, if the hold commits, the reservation's id.
+    const reservationId = randomUUID();
+    const claim = (await this.deps.claims?.claim(req, reservationId, show.holdSeconds * 1000)) ?? 'NO_CLAIM';
+    if (claim === 'TAKEN') {
+      count('HoldsRejectedByClaim');
+      throw seatTaken();
+    }
+    let held = false;
+    try {
+      const view = await this.holdClaimed(req, reservationId, show, seatTaken);
+      held = true;
+      return view;
+    } finally {
+      // A claim that timed out may still have been written: drop it too (a no-op when there is none).
+      if (!held) await this.deps.claims?.drop(req, reservationId);
+    }
+  }
+
+  /** The hold itself, once the caller may try (claimed, or claims unavailable): reads, then the transaction. */
+  private async holdClaimed(req: HoldRequest, reservationId: string, show: Awaited<ReturnType<Catalog['requireShow']>>, seatTaken: () => ConflictError): Promise<ReservationView> {
+    const { seats, wallets, releases, holdLimitPerConcert } = this.deps;
     for (let attempt = 0; ; attempt++) {
       const now = Date.now();
       // Both reads only shape the transaction (and answer clear losers without one);
@@ -93,7 +121,7 @@ export class Holds {
       }
 
       const reservation: ReservationItem = {
-        reservationId: randomUUID(),
+        reservationId,
         userId: req.userId,
         concertId: req.concertId,
         date: req.date,
@@ -186,6 +214,8 @@ export class Holds {
     const after = await this.ownReservation(userId, reservationId);
     if (after.status === 'CONFIRMED') throw alreadyPaid(after);
     if (result.committed) {
+      // The winner's claim may still be running: the seat can be taken again at once.
+      await this.deps.claims?.drop(r, r.reservationId);
       count('HoldsReleased');
       logger.info('hold.released', { reservationId, concertId: r.concertId, date: r.date, seatNo: r.seatNo, reason: outcome });
       // Given back only after it had run out: it kept the seat locked as long as one left to expire.

@@ -29,12 +29,15 @@ export interface Tables {
 
 export class Dynamo {
   readonly client: DynamoDBClient;
+  private readonly destroyAgents: () => void;
   readonly doc: DynamoDBDocumentClient;
   readonly tables: Tables;
-  readonly transactionStats: TransactionStats = { committed: 0, cancelled: {} };
+  readonly transactionStats: TransactionStats = { committed: 0, cancelledTransactions: 0, cancelled: {} };
 
   constructor(config: Config) {
-    this.client = new DynamoDBClient(awsClientConfig(config, config.DYNAMODB_ENDPOINT));
+    const setup = awsClientConfig(config, config.DYNAMODB_ENDPOINT);
+    this.client = new DynamoDBClient(setup.clientConfig);
+    this.destroyAgents = setup.destroyAgents;
     mapOutages(this.client, 'dynamodb');
     this.doc = DynamoDBDocumentClient.from(this.client, { marshallOptions: { removeUndefinedValues: true } });
     this.tables = {
@@ -90,5 +93,6 @@ export class Dynamo {
 
   destroy(): void {
     this.client.destroy();
+    this.destroyAgents();
   }
 }

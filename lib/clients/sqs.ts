@@ -5,10 +5,13 @@ import { awsClientConfig, mapOutages } from './aws';
 
 export class Sqs {
   readonly client: SQSClient;
+  private readonly destroyAgents: () => void;
   private readonly urls = new Map<string, Promise<string>>();
 
   constructor(config: Config) {
-    this.client = new SQSClient(awsClientConfig(config, config.SQS_ENDPOINT));
+    const setup = awsClientConfig(config, config.SQS_ENDPOINT);
+    this.client = new SQSClient(setup.clientConfig);
+    this.destroyAgents = setup.destroyAgents;
     mapOutages(this.client, 'sqs');
   }
 
@@ -36,5 +39,6 @@ export class Sqs {
 
   destroy(): void {
     this.client.destroy();
+    this.destroyAgents();
   }
 }

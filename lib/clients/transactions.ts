@@ -79,6 +79,8 @@ export class TransactResult<N extends string = string> {
  */
 export interface TransactionStats {
   committed: number;
+  /** Transactions DynamoDB cancelled (each attempt counts). */
+  cancelledTransactions: number;
   cancelled: Record<string, number>;
 }
 
@@ -104,6 +106,7 @@ export async function transact<N extends string>(doc: DynamoDBDocumentClient, tx
         if (name === undefined) return;
         reasons[name] = { code: r.Code ?? 'None', item: r.Item ? unmarshall(r.Item) : undefined };
       });
+      stats.cancelledTransactions++;
       const codes = Object.values<CancelReason | undefined>(reasons).map((r) => r!.code);
       for (const code of codes) if (code !== 'None') stats.cancelled[code] = (stats.cancelled[code] ?? 0) + 1;
       const conditionFailed = codes.includes('ConditionalCheckFailed');

@@ -94,11 +94,15 @@ export class Limits {
     throw this.rateLimited('holds', reply[1]);
   }
 
-  /** Before giving a hold back: the same bucket as holds. */
-  async beforeRelease(userId: string): Promise<void> {
+  /**
+   * Before giving a hold back: the same bucket as holds. A refusal counts for the hold's
+   * concert, which `concertOf` looks up only then (a release names no concert; a
+   * lookup that fails counts it with the requests that name none).
+   */
+  async beforeRelease(userId: string, concertOf?: () => Promise<string | undefined>): Promise<void> {
     const reply = await this.take(1, userKey(userId, 'holds'), this.settings.holdsPerMinute, WINDOW_MS);
     if (!reply || reply[0] === 0) return;
-    this.refused(undefined, 'rateLimited');
+    this.refused(await concertOf?.().catch(() => undefined), 'rateLimited');
     throw this.rateLimited('holds', reply[1]);
   }
 
@@ -136,7 +140,7 @@ export class Limits {
     return Number((await this.redis.get(userKey(userId, `unpaid:${concertId}`))) ?? 0);
   }
 
-  /** How many requests were refused for `concertId` (and top-ups / releases, which name no concert). */
+  /** How many requests were refused for `concertId` (releases count for their hold's concert), and top-ups, which name none. */
   async figures(concertId: string): Promise<LimitedFigures & { withoutConcert: LimitedFigures }> {
     const read = async (key: string): Promise<LimitedFigures> => {
       const h = await this.redis.hgetall(key);

@@ -9,7 +9,7 @@ import type { ReservationView } from '../booking/seat-store';
 import { count, logger } from '../observability';
 
 export async function releaseSeat(app: Pick<App, 'holds' | 'waitingRoom' | 'limits'>, userId: string, reservationId: string): Promise<ReservationView> {
-  await app.limits.beforeRelease(userId);
+  await app.limits.beforeRelease(userId, async () => (await app.holds.ownReservation(userId, reservationId)).concertId);
   const view = await app.holds.cancelHold(userId, reservationId);
   if (view.status === 'CANCELLED' || view.status === 'EXPIRED') {
     await app.waitingRoom.seatFreed(view.concertId, view.date, view.seatNo).catch((err: Error) => {

@@ -38,10 +38,6 @@ export function loadContext(stack: RunningStack): BenchContext {
     loadConfig({
       ...process.env,
       ...stack.env,
-      // In-process, hundreds of concurrent invocations share one SDK client and its socket
-      // pool (on Lambda each has its own container); waiting for a socket must not read as
-      // an outage.
-      DEPENDENCY_TIMEOUT_MS: '15000',
       // Phases 1 and 2 poll every waiting token far sooner than it was told (they measure
       // the engine at its ceiling). A tiny fraction keeps the poll limit's check and write
       // in every poll's script without ever refusing one; the product's default (0.5)

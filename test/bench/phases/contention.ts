@@ -46,6 +46,7 @@ async function race(ctx: BenchContext, label: string, o: { users: number; dates:
   const stats = ctx.app.clients.dynamo.transactionStats;
   const cancelledBefore = { ...stats.cancelled };
   const committedBefore = stats.committed;
+  const cancelledTransactionsBefore = stats.cancelledTransactions;
   const opsBefore = totalDynamoOps(ctx.counters);
   const bar = progress(`3. ${label}: ${o.users} users`, o.users);
   let done = 0;
@@ -56,8 +57,9 @@ async function race(ctx: BenchContext, label: string, o: { users: number; dates:
       const s = performance.now();
       try {
         // All racers are in flight at once in this one process (on Lambda each would have
-        // its own container), so each gets a generous time budget: queueing here is the
-        // emulator's, and the loser latency below shows it.
+        // its own container); the service runs with its own settings (time queued for a
+        // socket is not an outage, lib/clients/aws.ts), the caller only waits long enough
+        // to see every answer.
         const res = await ctx.invoke(
           ctx.handlers.hold,
           { method: 'POST', headers: { authorization: `Bearer ${u.jwt}`, 'x-queue-token': u.token }, body: { concertId, date: dates[date], seatNo: seat } },
@@ -103,6 +105,9 @@ async function race(ctx: BenchContext, label: string, o: { users: number; dates:
     seconds: round(seconds, 3),
     dynamoOpsPerSecond: round((totalDynamoOps(ctx.counters) - opsBefore) / seconds, 0),
     transactionsCommitted: stats.committed - committedBefore,
+    transactionsCancelled: stats.cancelledTransactions - cancelledTransactionsBefore,
+    // Goal (fast seat claim): at most 3 per seat sold.
+    transactionsPerSeatSold: round((stats.committed - committedBefore + stats.cancelledTransactions - cancelledTransactionsBefore) / Math.max(1, winners.length), 2),
     transactionItemsCancelledByReason: cancelled,
     auditProblems: audit.problems,
     seatsHeld: audit.seats.seats.held,
