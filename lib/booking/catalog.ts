@@ -71,7 +71,12 @@ export interface Show extends ShowDateSpec {
 }
 
 const CATALOG_CACHE_MS = 5_000;
-const SEAT_WRITE_CONCURRENCY = 16;
+/**
+ * How long one creation attempt owns a CREATING concert. Longer than the create
+ * function's timeout (serverless.yml, checked by test/e2e/deploy-config.test.ts), so the
+ * attempt a retry takes over from has surely ended and never writes seats again.
+ */
+export const CREATION_LEASE_SECONDS = 60;
 /** Seats one creation may write (it runs within one function invocation). */
 export const MAX_SEATS_PER_CONCERT = 10_000;
 
@@ -121,6 +126,8 @@ function validateWindow(opensAt: number, closesAt: number | undefined): void {
 
 interface StoredConcert extends Concert {
   lotterySeed: string;
+  /** While CREATING: epoch ms until which the attempt that wrote it owns the creation. */
+  creationLeaseUntil?: number;
 }
 
 function toStored(item: Record<string, unknown>): StoredConcert {
@@ -129,7 +136,7 @@ function toStored(item: Record<string, unknown>): StoredConcert {
 }
 
 function toConcert(stored: StoredConcert): Concert {
-  const { lotterySeed: _seed, ...concert } = stored;
+  const { lotterySeed: _seed, creationLeaseUntil: _lease, ...concert } = stored;
   return concert;
 }
 
@@ -150,9 +157,12 @@ export class Catalog {
 
   /**
    * Creates a concert with its dates and seats. Safe to retry with the same definition:
-   * an interrupted creation (concert still CREATING) is resumed, a finished one is
-   * returned as it is. Seats are created with attribute_not_exists, so a retry never
-   * resets a seat that was sold. Another definition under an existing id is a 409.
+   * a finished one is returned as it is; an interrupted one (still CREATING, so nobody
+   * could hold a seat of it) is taken over and written again once its creation lease has
+   * run out, and answered 409 CONCERT_CREATING while the first attempt may still be
+   * writing. Another definition under an existing id is a 409 CONCERT_EXISTS.
+   * Seats are written in parallel batches (seat-store writeNewSeats): 10,000 seats take
+   * a few seconds, well inside the function's timeout.
    */
   async createConcert(spec: ConcertSpec, now = new Date()): Promise<Concert> {
     validateSpec(spec, now.getTime(), this.maxSeatPrice);
@@ -169,6 +179,7 @@ export class Catalog {
       scheduleVersion: 0,
       creation: 'CREATING',
       createdAt: now.toISOString(),
+      creationLeaseUntil: now.getTime() + CREATION_LEASE_SECONDS * 1000,
       commitment: commitmentOf(lotterySeed),
       lotterySeed,
     };
@@ -177,36 +188,47 @@ export class Catalog {
         new PutCommand({
           TableName: db.tables.concerts,
           Item: { ...stored, specHash: hash },
-          ConditionExpression: 'attribute_not_exists(concertId) OR (creation = :creating AND specHash = :hash)',
-          ExpressionAttributeValues: { ':creating': 'CREATING', ':hash': hash },
+          ConditionExpression:
+            'attribute_not_exists(concertId) OR (creation = :creating AND specHash = :hash AND (attribute_not_exists(creationLeaseUntil) OR creationLeaseUntil < :now))',
+          ExpressionAttributeValues: { ':creating': 'CREATING', ':hash': hash, ':now': now.getTime() },
         }),
       );
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       const { Item } = await db.doc.send(new GetCommand({ TableName: db.tables.concerts, Key: { concertId: spec.concertId }, ConsistentRead: true }));
       if (Item?.specHash === hash && Item.creation === 'READY') return toConcert(toStored(Item));
+      if (Item?.specHash === hash && Item.creation === 'CREATING') {
+        const retryAfterSeconds = Math.max(1, Math.ceil((Number(Item.creationLeaseUntil) - now.getTime()) / 1000));
+        throw new ConflictError('CONCERT_CREATING', `Concert "${spec.concertId}" is being created; ask again in ${retryAfterSeconds} s.`, { retryAfterSeconds });
+      }
       throw new ConflictError('CONCERT_EXISTS', `Concert "${spec.concertId}" already exists with another definition.`);
     }
 
-    const seats = spec.dates.flatMap((d) => Array.from({ length: d.totalSeats }, (_, i) => ({ show: d, seatNo: i + 1 })));
-    for (let i = 0; i < seats.length; i += SEAT_WRITE_CONCURRENCY) {
-      await Promise.all(
-        seats
-          .slice(i, i + SEAT_WRITE_CONCURRENCY)
-          .map(({ show, seatNo }) => this.seats.createSeat(spec.concertId, show.date, seatNo, priceOf(show, seatNo))),
-      );
-    }
-
-    await db.doc.send(
-      new UpdateCommand({
-        TableName: db.tables.concerts,
-        Key: { concertId: spec.concertId },
-        UpdateExpression: 'SET creation = :ready',
-        ExpressionAttributeValues: { ':ready': 'READY' },
-      }),
+    await this.seats.writeNewSeats(
+      spec.dates.flatMap((show) =>
+        Array.from({ length: show.totalSeats }, (_, i) => ({ concertId: spec.concertId, date: show.date, seatNo: i + 1, price: priceOf(show, i + 1) })),
+      ),
     );
+
+    // Ours only if no retry took the creation over meanwhile (it then finishes it).
+    const lease = { ':ready': 'READY', ':creating': 'CREATING', ':lease': stored.creationLeaseUntil };
+    try {
+      await db.doc.send(
+        new UpdateCommand({
+          TableName: db.tables.concerts,
+          Key: { concertId: spec.concertId },
+          UpdateExpression: 'SET creation = :ready REMOVE creationLeaseUntil',
+          ConditionExpression: 'creation = :creating AND creationLeaseUntil = :lease',
+          ExpressionAttributeValues: lease,
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      throw new ConflictError('CONCERT_CREATING', `Concert "${spec.concertId}" was taken over by a later attempt; ask again shortly.`, { retryAfterSeconds: 1 });
+    }
+    const seatCount = spec.dates.reduce((n, d) => n + d.totalSeats, 0);
     this.forget(spec.concertId);
-    logger.info('concert.created', { concertId: spec.concertId, dates: spec.dates.length, seats: seats.length });
+    logger.info('concert.created', { concertId: spec.concertId, dates: spec.dates.length, seats: seatCount });
     return toConcert({ ...stored, creation: 'READY' });
   }
 

@@ -23,10 +23,16 @@
  * flows (lib/booking/holds.ts, lib/payment/payments.ts) compose them by name, and only
  * the conditions here decide who gets a seat.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Dynamo, Item } from '../clients/dynamodb';
 import type { TransactItem } from '../clients/transactions';
+import { DependencyUnavailableError } from '../errors';
+import { backoffMs, sleep } from '../retry';
+
+/** BatchWriteItem calls one creation keeps in flight (x 25 seats). */
+const SEAT_BATCHES_IN_FLIGHT = 16;
+/** Rounds of retrying unprocessed seats (throttling) before the creation answers 503 (a retry resumes it). */
+const UNPROCESSED_RETRIES = 8;
 
 export type SeatStatus = 'AVAILABLE' | 'HELD' | 'RESERVED';
 export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED';
@@ -196,19 +202,32 @@ export class SeatStore {
 
   // --- create --------------------------------------------------------------------------
 
-  /** (none) -> AVAILABLE. Never resets an existing seat (a retried creation keeps sold seats sold). */
-  async createSeat(concertId: string, date: string, seatNo: number, price: number): Promise<void> {
-    try {
-      await this.db.doc.send(
-        new PutCommand({
-          TableName: this.db.tables.seats,
-          Item: { ...seatKey(concertId, date, seatNo), price, status: 'AVAILABLE' },
-          ConditionExpression: 'attribute_not_exists(seatNo)',
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
+  /**
+   * Writes the seats of a concert that is still being created, AVAILABLE at their price,
+   * 25 per BatchWriteItem and `SEAT_BATCHES_IN_FLIGHT` batches at once, retrying the
+   * items DynamoDB left unprocessed. Unconditional, so only for a concert that is not
+   * READY (nobody can hold its seats yet) and has one live creator (catalog.ts keeps a
+   * creation lease); a creation retried after the lease rewrites the same seats.
+   */
+  async writeNewSeats(seats: { concertId: string; date: string; seatNo: number; price: number }[]): Promise<void> {
+    const batches: (typeof seats)[] = [];
+    for (let i = 0; i < seats.length; i += 25) batches.push(seats.slice(i, i + 25));
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) {
+        const batch = batches[next++]!;
+        let requests = batch.map((s) => ({ PutRequest: { Item: { ...seatKey(s.concertId, s.date, s.seatNo), price: s.price, status: 'AVAILABLE' } } }));
+        for (let attempt = 0; requests.length > 0; attempt++) {
+          if (attempt > 0) {
+            if (attempt > UNPROCESSED_RETRIES) throw new DependencyUnavailableError('dynamodb', new Error(`${requests.length} seats left unprocessed`));
+            await sleep(backoffMs(attempt, 50, 1000));
+          }
+          const out = await this.db.doc.send(new BatchWriteCommand({ RequestItems: { [this.db.tables.seats]: requests } }));
+          requests = (out.UnprocessedItems?.[this.db.tables.seats] ?? []) as typeof requests;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SEAT_BATCHES_IN_FLIGHT, batches.length) }, worker));
   }
 
   // --- transaction pieces ----------------------------------------------------------------

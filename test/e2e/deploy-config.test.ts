@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { printService } from '../../infra/local/resources';
 import { projectDir } from '../../infra/local/stack';
 import { api } from '../support/api';
+import { CREATION_LEASE_SECONDS } from '../../lib/booking/catalog';
 
 const routes = (functions: Record<string, any>) =>
   Object.values(functions).flatMap((f) => (f.events ?? []).filter((e: any) => e.httpApi).map((e: any) => `${e.httpApi.method} ${e.httpApi.path}`));
@@ -165,6 +166,13 @@ describe('the packaged prod stack', () => {
     }
     const writers = allFunctions().filter((f) => actions(f).some((a) => tableWrites.test(a)));
     expect(writers.sort()).toEqual(['adminChangeSale', 'adminCreateConcert', 'balanceCharge', 'paymentCreate', 'releaseHold', 'reservationHold', 'reservationRelease', 'sweepExpiredHolds']);
+  });
+
+  it('gives concert creation a timeout below its creation lease, and batch seat writes to it alone', () => {
+    // A retry takes an interrupted creation over only after the lease, when the attempt
+    // it replaces has surely been stopped by its timeout (lib/booking/catalog.ts).
+    expect(resources.AdminCreateConcertLambdaFunction.Properties.Timeout).toBeLessThan(CREATION_LEASE_SECONDS);
+    expect(allFunctions().filter((f) => actions(f).includes('dynamodb:BatchWriteItem'))).toEqual(['adminCreateConcert']);
   });
 
   it('lets every function read exactly the two secret parameters, and no other', () => {

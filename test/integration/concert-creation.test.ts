@@ -1,0 +1,96 @@
+/**
+ * Creating a concert (lib/booking/catalog.ts, seats by seat-store writeNewSeats) against
+ * DynamoDB Local: the largest allowed concert (100 dates x 100 seats) is written in
+ * parallel batches; a second attempt with the same definition while the first may still
+ * be writing is answered 409 CONCERT_CREATING and writes nothing; an interrupted creation
+ * is taken over by a retry once its lease has run out, and finished.
+ */
+import { createApp, type App } from '../../lib/app';
+import { Catalog, CREATION_LEASE_SECONDS, type ConcertSpec } from '../../lib/booking/catalog';
+import { SeatStore } from '../../lib/booking/seat-store';
+import { loadConfig } from '../../lib/config';
+import { uniqueId } from '../support/api';
+import { quietLogs } from '../support/quiet-logs';
+
+let app: App;
+quietLogs();
+beforeAll(() => {
+  app = createApp(loadConfig(process.env));
+});
+afterAll(() => app.close());
+
+const dates = (n: number) => Array.from({ length: n }, (_, d) => new Date(Date.UTC(2027, 0, 1 + d)).toISOString().slice(0, 10));
+const spec = (concertId: string, dateCount: number, seats: number): ConcertSpec => ({
+  concertId,
+  name: 'Creation',
+  dates: dates(dateCount).map((date) => ({ date, totalSeats: seats, price: 50_000, priceTiers: [{ fromSeat: 1, toSeat: 10, price: 90_000 }] })),
+});
+
+async function seatsOf(concertId: string, dateList: string[]) {
+  const shows = await Promise.all(dateList.map((d) => app.listings.listSeats(concertId, d)));
+  return shows.flatMap((s) => s.seats.map((seat) => ({ date: s.date, ...seat })));
+}
+
+it('creates the largest allowed concert, 100 dates x 100 seats, every seat AVAILABLE at its price', async () => {
+  const concertId = uniqueId('big');
+  const concert = await app.catalog.createConcert(spec(concertId, 100, 100));
+
+  expect(concert.creation).toBe('READY');
+  const seats = await seatsOf(concertId, dates(100));
+  expect(seats).toHaveLength(10_000);
+  expect(seats.every((s) => s.status === 'AVAILABLE')).toBe(true);
+  expect(seats.filter((s) => s.price === 90_000)).toHaveLength(100 * 10);
+  expect(new Set(seats.map((s) => `${s.date}/${s.seatNo}`)).size).toBe(10_000);
+});
+
+it('answers a second attempt while the first may still be writing with 409 CONCERT_CREATING; a later retry gets the concert', async () => {
+  const concertId = uniqueId('twice');
+  const s = spec(concertId, 3, 50);
+
+  const [a, b] = await Promise.allSettled([app.catalog.createConcert(s), app.catalog.createConcert(s)]);
+
+  const outcomes = [a, b].map((r) => (r.status === 'fulfilled' ? r.value.creation : (r.reason as { code: string }).code)).sort();
+  expect(outcomes).toEqual(['CONCERT_CREATING', 'READY']);
+  expect((await app.catalog.createConcert(s)).creation).toBe('READY');
+  expect(await seatsOf(concertId, dates(3))).toHaveLength(150);
+});
+
+it('takes over an interrupted creation once its lease has run out, and finishes it', async () => {
+  const concertId = uniqueId('crash');
+  const s = spec(concertId, 2, 40);
+  // A first attempt that dies after writing part of the seats, its lease long over.
+  class DiesHalfway extends SeatStore {
+    override async writeNewSeats(seats: Parameters<SeatStore['writeNewSeats']>[0]): Promise<void> {
+      await super.writeNewSeats(seats.slice(0, 30));
+      throw new Error('container died');
+    }
+  }
+  const crashing = new Catalog(app.clients.dynamo, new DiesHalfway(app.clients.dynamo), 300);
+  await expect(crashing.createConcert(s, new Date(Date.now() - (CREATION_LEASE_SECONDS + 1) * 1000))).rejects.toThrow('container died');
+  await expect(app.catalog.requireConcert(concertId)).rejects.toMatchObject({ code: 'CONCERT_NOT_FOUND' });
+
+  const concert = await app.catalog.createConcert(s);
+
+  expect(concert.creation).toBe('READY');
+  const seats = await seatsOf(concertId, dates(2));
+  expect(seats).toHaveLength(80);
+  expect(seats.every((x) => x.status === 'AVAILABLE')).toBe(true);
+});
+
+it('refuses a retry within the lease of an attempt that died, saying when to ask again', async () => {
+  const concertId = uniqueId('early');
+  const s = spec(concertId, 1, 10);
+  class Dies extends SeatStore {
+    override async writeNewSeats(): Promise<void> {
+      throw new Error('container died');
+    }
+  }
+  await expect(new Catalog(app.clients.dynamo, new Dies(app.clients.dynamo), 300).createConcert(s)).rejects.toThrow('container died');
+
+  const early = app.catalog.createConcert(s);
+
+  await expect(early).rejects.toMatchObject({ status: 409, code: 'CONCERT_CREATING' });
+  const retryAfter = ((await early.catch((e: { details: { retryAfterSeconds: number } }) => e)) as { details: { retryAfterSeconds: number } }).details.retryAfterSeconds;
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(CREATION_LEASE_SECONDS);
+});
