@@ -10,6 +10,7 @@ import { Catalog } from './booking/catalog';
 import { SeatClaims } from './booking/seat-claims';
 import { Holds } from './booking/holds';
 import { Listings } from './booking/listings';
+import { ShowSeatsCache } from './booking/show-seats-cache';
 import { ReleaseQueue } from './booking/release-queue';
 import { SeatStore } from './booking/seat-store';
 import { Dynamo } from './clients/dynamodb';
@@ -79,6 +80,9 @@ export function createApp(config: Config = loadConfig(), overrides: AppOverrides
   const seats = new SeatStore(dynamo);
   const wallets = new WalletStore(dynamo, config.WALLET_RETRY_BUDGET_MS);
   const idempotency = new IdempotencyStore(dynamo, config.IDEMPOTENCY_TTL_SECONDS);
+  // The seat map's cache forgets a show whenever this container commits on its seats.
+  const showSeats = new ShowSeatsCache(config.SEAT_LISTING_CACHE_MS);
+  dynamo.onCommit((items) => showSeats.forgetTouched(items, dynamo.tables.seats));
   const catalog = new Catalog(dynamo, seats, config.HOLD_SECONDS, config.PRE_QUEUE_MINUTES, config.BALANCE_MAX);
   const releases = new ReleaseQueue(sqs, config.HOLD_RELEASE_QUEUE_NAME);
   const limits = new Limits(redis, limitSettings(config));
@@ -105,7 +109,7 @@ export function createApp(config: Config = loadConfig(), overrides: AppOverrides
     identity: new Identity(config),
     catalog,
     seats,
-    listings: new Listings(catalog, seats),
+    listings: new Listings(catalog, seats, showSeats),
     holds,
     releases,
     wallets,

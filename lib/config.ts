@@ -66,6 +66,8 @@ const schema = z.object({
   SEAT_CLAIM_LEASE_MS: int(3000, 0, 60_000),
   /** How long a hold waits for its claim before it goes the transaction path without one. */
   SEAT_CLAIM_TIMEOUT_MS: int(250, 10, 10_000),
+  /** How long a container serves a show's seat map and dates from its cache (lib/booking/show-seats-cache.ts); 0 = no cache. */
+  SEAT_LISTING_CACHE_MS: int(1000, 0, 10_000),
 
   // Waiting-room defaults; each concert can override them through the admin API.
   QUEUE_MAX_ACTIVE: int(100, 0),

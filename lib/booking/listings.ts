@@ -1,9 +1,11 @@
 /**
  * Reading dates and seats. A seat whose hold has expired reads as AVAILABLE at once,
- * before its release message is processed (seatStatusOf in seat-store.ts).
+ * before its release message is processed (seatStatusOf in seat-store.ts). The seats
+ * of a show come from the container's short cache (show-seats-cache.ts).
  */
 import type { Catalog } from './catalog';
 import { seatStatusOf, showId, type SeatStatus, type SeatStore } from './seat-store';
+import { ShowSeatsCache } from './show-seats-cache';
 import type { Item } from '../clients/dynamodb';
 
 export interface SeatView {
@@ -18,12 +20,17 @@ export class Listings {
   constructor(
     private readonly catalog: Catalog,
     private readonly seats: SeatStore,
+    readonly cache: ShowSeatsCache = new ShowSeatsCache(0),
   ) {}
+
+  private seatsOf(show: string) {
+    return this.cache.get(show, (id) => this.seats.querySeats(id));
+  }
 
   async listSeats(concertId: string, date: string) {
     const show = await this.catalog.requireShow(concertId, date);
     const now = Date.now();
-    const seats = (await this.seats.querySeats(show.showId)).map((item) => seatView(item, now));
+    const seats = (await this.seatsOf(show.showId)).map((item) => seatView(item, now));
     return { concertId, date, totalSeats: show.totalSeats, availableSeats: seats.filter((s) => s.status === 'AVAILABLE').length, seats };
   }
 
@@ -32,7 +39,7 @@ export class Listings {
     const now = Date.now();
     const dates = await Promise.all(
       concert.dates.map(async (d) => {
-        const seats = (await this.seats.querySeats(showId(concertId, d.date))).map((item) => seatView(item, now));
+        const seats = (await this.seatsOf(showId(concertId, d.date))).map((item) => seatView(item, now));
         const prices = seats.map((s) => s.price);
         return {
           date: d.date,

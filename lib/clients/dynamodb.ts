@@ -16,7 +16,7 @@ import {
 import type { Config } from '../config';
 import { BadRequestError } from '../errors';
 import { awsClientConfig, mapOutages } from './aws';
-import { transact, type Transaction, type TransactionStats, type TransactResult } from './transactions';
+import { transact, type TransactItem, type Transaction, type TransactionStats, type TransactResult } from './transactions';
 
 export type Item = Record<string, any>;
 
@@ -48,8 +48,17 @@ export class Dynamo {
     };
   }
 
-  transact<N extends string>(tx: Transaction<N>): Promise<TransactResult<N>> {
-    return transact(this.doc, tx, this.transactionStats);
+  private readonly commitListeners: ((items: TransactItem[]) => void)[] = [];
+
+  /** Calls `listener` with the items of every transaction this client commits (caches that must forget). */
+  onCommit(listener: (items: TransactItem[]) => void): void {
+    this.commitListeners.push(listener);
+  }
+
+  async transact<N extends string>(tx: Transaction<N>): Promise<TransactResult<N>> {
+    const result = await transact(this.doc, tx, this.transactionStats);
+    if (result.committed) for (const listener of this.commitListeners) listener(tx.items);
+    return result;
   }
 
   /** Every item a query matches, page after page. */
