@@ -12,6 +12,8 @@ export interface Child {
   /** Last lines of output, for error messages when start-up fails. */
   tail: () => string;
   stop: () => Promise<void>;
+  /** SIGKILL now, as a crash would: no shutdown work (tests of restarts and loss). */
+  kill: () => Promise<void>;
 }
 
 const running = new Set<Child>();
@@ -39,6 +41,12 @@ export function startChild(name: string, command: string, args: string[], option
       const timer = setTimeout(() => signalGroup(proc, 'SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);
+    },
+    kill: async () => {
+      running.delete(child);
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      signalGroup(proc, 'SIGKILL');
+      await exited;
     },
   };
   running.add(child);

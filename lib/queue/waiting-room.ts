@@ -404,7 +404,7 @@ export function saleEnded(status: 'SOLD_OUT' | 'CLOSED') {
 
 function tokenRefused(status: 'UNKNOWN' | 'FOREIGN') {
   return status === 'UNKNOWN'
-    ? new UnauthorizedError('QUEUE_TOKEN_INVALID', 'This queue token is unknown or too old; enter the queue again.')
+    ? new UnauthorizedError('QUEUE_TOKEN_UNKNOWN', 'The queue does not know this token (too old, or lost when Redis failed over); enter the queue again.')
     : new ForbiddenError('QUEUE_TOKEN_FOREIGN', 'This queue token belongs to another user.');
 }
 

@@ -56,6 +56,12 @@ export function WaitingRoom({ concertId }: { concertId: string }) {
         setTicket({ status: 'EXPIRED', reason: String(e.details?.reason ?? e.code) } as QueueTicket);
         return null;
       }
+      // The queue no longer knows the token (lost in a Redis failover): say so, offer to enter again.
+      if (e.code === 'QUEUE_TOKEN_UNKNOWN' || e.code === 'QUEUE_TOKEN_INVALID') {
+        setQueueToken(concertId, undefined);
+        setTicket({ status: 'EXPIRED', reason: 'LOST' } as QueueTicket);
+        return null;
+      }
       if (e.status === 409) return null; // sale not open / closed / sold out: the message says so
       const wait = e.retryAfterMs ?? 3000;
       setNextAt(Date.now() + wait);
