@@ -211,7 +211,6 @@ export class Catalog {
     );
 
     // Ours only if no retry took the creation over meanwhile (it then finishes it).
-    const lease = { ':ready': 'READY', ':creating': 'CREATING', ':lease': stored.creationLeaseUntil };
     try {
       await db.doc.send(
         new UpdateCommand({
@@ -219,7 +218,7 @@ export class Catalog {
           Key: { concertId: spec.concertId },
           UpdateExpression: 'SET creation = :ready REMOVE creationLeaseUntil',
           ConditionExpression: 'creation = :creating AND creationLeaseUntil = :lease',
-          ExpressionAttributeValues: lease,
+          ExpressionAttributeValues: { ':ready': 'READY', ':creating': 'CREATING', ':lease': stored.creationLeaseUntil },
         }),
       );
     } catch (err) {

@@ -21,7 +21,7 @@ import { ConflictError, NotFoundError } from '../errors';
 import { count, logger } from '../observability';
 import { backoffMs, sleep } from '../retry';
 import type { WalletStore } from '../wallet/wallet-store';
-import { priceOf, type Catalog } from './catalog';
+import { priceOf, type Catalog, type Show } from './catalog';
 import type { ReleaseQueue } from './release-queue';
 import type { SeatClaims } from './seat-claims';
 import { isFree, viewOf, type HoldEnd, type ReservationItem, type ReservationStatus, type ReservationView, type SeatStore } from './seat-store';
@@ -102,7 +102,7 @@ export class Holds {
   }
 
   /** The hold itself, once the caller may try (claimed, or claims unavailable): reads, then the transaction. */
-  private async holdClaimed(req: HoldRequest, reservationId: string, show: Awaited<ReturnType<Catalog['requireShow']>>, seatTaken: () => ConflictError): Promise<ReservationView> {
+  private async holdClaimed(req: HoldRequest, reservationId: string, show: Show, seatTaken: () => ConflictError): Promise<ReservationView> {
     const { seats, wallets, releases, holdLimitPerConcert } = this.deps;
     for (let attempt = 0; ; attempt++) {
       const now = Date.now();

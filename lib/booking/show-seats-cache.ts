@@ -20,8 +20,6 @@ import type { TransactItem } from '../clients/transactions';
 export class ShowSeatsCache {
   private readonly cached: LRUCache<string, Item[]> | undefined;
   private readonly inFlight = new Map<string, Promise<Item[]>>();
-  /** Queries sent to DynamoDB (tests, bench). */
-  loads = 0;
 
   /** `ttlMs` 0: no cache, every listing queries (concurrent ones still share a query). */
   constructor(
@@ -36,7 +34,6 @@ export class ShowSeatsCache {
     if (hit) return hit;
     let pending = this.inFlight.get(showId);
     if (!pending) {
-      this.loads++;
       const p = load(showId).then(
         (items) => {
           // Only if nothing was committed on the show since the query started.

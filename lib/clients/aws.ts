@@ -9,6 +9,8 @@ import { toDependencyError } from './dependency-errors';
 /** Sockets per client and container, as the SDK's own default (a Lambda container serves one request at a time). */
 export const AWS_MAX_SOCKETS = 50;
 
+type CreatesConnections = { createConnection: (options: unknown, callback?: unknown) => Duplex };
+
 /**
  * Keep-alive sockets whose connect, and only the connect, must finish within `connectMs`.
  *
@@ -21,8 +23,9 @@ export const AWS_MAX_SOCKETS = 50;
  */
 export function connectTimeoutAgent<A extends http.Agent>(AgentClass: new (o: http.AgentOptions) => A, connectMs: number): A {
   const agent = new AgentClass({ keepAlive: true, maxSockets: AWS_MAX_SOCKETS });
-  const create = (agent as unknown as { createConnection: (o: unknown, cb?: unknown) => Duplex }).createConnection.bind(agent);
-  (agent as unknown as { createConnection: (o: unknown, cb?: unknown) => Duplex }).createConnection = (options, callback) => {
+  const pooled = agent as unknown as CreatesConnections;
+  const create = pooled.createConnection.bind(agent);
+  pooled.createConnection = (options, callback) => {
     const socket = create(options, callback);
     const timer = setTimeout(() => {
       socket.destroy(Object.assign(new Error(`connect ETIMEDOUT: no connection within ${connectMs} ms`), { code: 'ETIMEDOUT' }));
