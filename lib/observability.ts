@@ -10,7 +10,8 @@ const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'concert-ticketing';
 
 export const logger = new Logger({ serviceName });
 
-export const metrics = new Metrics({ namespace: 'ConcertTicketing', serviceName });
+/** Every metric carries the stage, so stages sharing an account have their own alarms (infra/monitoring.js). */
+export const metrics = new Metrics({ namespace: 'ConcertTicketing', serviceName, defaultDimensions: { stage: process.env.STAGE ?? 'local' } });
 
 export { MetricUnit };
 

@@ -31,6 +31,12 @@ describe('stage configuration', () => {
     expect(prod.environment.DYNAMODB_ENDPOINT).toBe('');
   });
 
+  it('declares alarms and a dashboard on deployed stages only', async () => {
+    const types = (service: any) => Object.values(service.resources as Record<string, any>).map((r) => r.Type);
+    expect(types(await printService(projectDir, 'local'))).not.toContain('AWS::CloudWatch::Alarm');
+    expect(types(await printService(projectDir, 'prod', cleanEnv()))).toEqual(expect.arrayContaining(['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::Dashboard', 'AWS::SNS::Topic']));
+  });
+
   it('takes the JWT settings and the Redis password from SSM on prod, never from plain environment variables', async () => {
     // Even with the values in the deploying shell, prod passes parameter names only.
     const prod = await printService(projectDir, 'prod', { ...cleanEnv(), JWT_ISSUER: 'https://leaked.example.com', JWT_AUDIENCE: 'x', JWT_JWKS_URL: 'https://leaked.example.com/jwks' });
@@ -198,6 +204,80 @@ describe('the packaged prod stack', () => {
     expect(resources.HttpApiStage.DependsOn).toEqual(expect.arrayContaining(['HttpApiRoutePostV1QueueTokens', 'HttpApiRouteGetV1QueueStatus']));
     expect(resources.HttpApiRoutePostV1QueueTokens.Properties.RouteKey).toBe('POST /v1/queue/tokens');
     expect(resources.HttpApiRouteGetV1QueueStatus.Properties.RouteKey).toBe('GET /v1/queue/status');
+  });
+
+  describe('alarms and dashboard (infra/monitoring.js)', () => {
+    const alarms = () => Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm') as [string, any][];
+    /** The metrics an alarm watches, as "Namespace MetricName" (plain or metric-math alarms). */
+    const watched = (a: any) =>
+      a.Properties.MetricName
+        ? [`${a.Properties.Namespace} ${a.Properties.MetricName}`]
+        : a.Properties.Metrics.filter((m: any) => m.MetricStat).map((m: any) => `${m.MetricStat.Metric.Namespace} ${m.MetricStat.Metric.MetricName}`);
+    const dims = (a: any) =>
+      Object.fromEntries((a.Properties.Dimensions ?? a.Properties.Metrics.find((m: any) => m.MetricStat).MetricStat.Metric.Dimensions).map((d: any) => [d.Name, d.Value]));
+    const alarmsOn = (metric: string) => alarms().filter(([, a]) => watched(a).includes(metric));
+
+    it('sends every alarm and its recovery to the stage alarm topic', () => {
+      expect(alarms().length).toBeGreaterThan(40);
+      for (const [, a] of alarms()) {
+        expect(a.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+        expect(a.Properties.OKActions).toEqual([{ Ref: 'AlarmTopic' }]);
+        expect(a.Properties.AlarmName).toMatch(/^concert-ticketing-prod-/);
+      }
+      expect(resources.AlarmTopic.Type).toBe('AWS::SNS::Topic');
+    });
+
+    it('watches the 5xx rate and p99 latency of every HTTP route, with per-route metrics switched on', () => {
+      expect(resources.HttpApiStage.Properties.DefaultRouteSettings.DetailedMetricsEnabled).toBe(true);
+      const routeKeys = Object.values(resources).filter((r: any) => r.Type === 'AWS::ApiGatewayV2::Route').map((r: any) => r.Properties.RouteKey);
+      expect(routeKeys.length).toBeGreaterThan(18);
+      const key = (a: any) => `${dims(a).Method} ${dims(a).Resource}`;
+      const rate = alarmsOn('AWS/ApiGateway 5xx').map(([, a]) => a);
+      const p99 = alarmsOn('AWS/ApiGateway Latency').map(([, a]) => a);
+      expect(rate.map(key).sort()).toEqual([...routeKeys].sort());
+      expect(p99.map(key).sort()).toEqual([...routeKeys].sort());
+      for (const a of rate) {
+        expect(dims(a).ApiId).toEqual({ Ref: 'HttpApi' });
+        expect(a.Properties.Metrics.find((m: any) => m.ReturnData).Expression).toMatch(/errors \/ requests/);
+      }
+      for (const a of p99) expect(a.Properties.ExtendedStatistic).toBe('p99');
+    });
+
+    it('pages on the failures the code counts, dead letters and a silent admission loop', () => {
+      for (const name of ['DependencyFailures', 'HoldReleaseScheduleFailed', 'ServerErrors', 'JobFailures', 'AdmissionPassFailed']) {
+        const [found] = alarmsOn(`ConcertTicketing ${name}`);
+        expect(found?.[1].Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+        // The dimensions the code publishes with (lib/observability.ts: service and stage).
+        expect(dims(found![1])).toEqual({ service: 'concert-ticketing', stage: 'prod' });
+      }
+      const [dlq] = alarmsOn('AWS/SQS ApproximateNumberOfMessagesVisible');
+      expect(dims(dlq![1]).QueueName).toEqual({ 'Fn::GetAtt': ['HoldReleaseDeadLetterQueue', 'QueueName'] });
+      const silent = alarmsOn('AWS/Lambda Invocations').map(([, a]) => a);
+      expect(silent).toHaveLength(1);
+      expect(silent[0].Properties).toMatchObject({ TreatMissingData: 'breaching', ComparisonOperator: 'LessThanThreshold', Threshold: 1 });
+      expect(dims(silent[0]).FunctionName).toBe(resources.AdmitWaitingUsersLambdaFunction.Properties.FunctionName);
+    });
+
+    it('watches errors and throttles of every job and throttled requests of every table', () => {
+      const jobs = ['AdmitWaitingUsersLambdaFunction', 'ReleaseHoldLambdaFunction', 'SweepExpiredHoldsLambdaFunction'].map((id) => resources[id].Properties.FunctionName);
+      for (const metric of ['AWS/Lambda Errors', 'AWS/Lambda Throttles']) {
+        expect(alarmsOn(metric).map(([, a]) => dims(a).FunctionName).sort()).toEqual([...jobs].sort());
+      }
+      const tables = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table').map(([id]) => ({ Ref: id }));
+      const throttled = alarmsOn('AWS/DynamoDB WriteThrottleEvents').map(([, a]) => dims(a).TableName);
+      expect(throttled).toEqual(expect.arrayContaining(tables));
+      expect(throttled).toHaveLength(tables.length);
+      for (const [, a] of alarmsOn('AWS/DynamoDB WriteThrottleEvents')) expect(watched(a)).toContain('AWS/DynamoDB ReadThrottleEvents');
+    });
+
+    it('declares a dashboard of the queue, holds, payments, routes, jobs and tables', () => {
+      const body = resources.OperationsDashboard.Properties.DashboardBody['Fn::Sub'];
+      const widgets = JSON.parse(body).widgets.map((w: any) => w.properties.title);
+      expect(widgets).toEqual(expect.arrayContaining(['Waiting per concert', 'Active per concert', 'Holds', '5xx per route', 'p99 latency per route (ms)', 'Hold release queue', 'DynamoDB throttled requests']));
+      // Only references Fn::Sub can resolve: resources of this template and pseudo parameters.
+      const refs = [...body.matchAll(/\$\{([^}]+)\}/g)].map((m: RegExpMatchArray) => m[1]!);
+      for (const ref of refs) expect(ref.startsWith('AWS::') || ref in resources).toBe(true);
+    });
   });
 
   it('reserves concurrency for the release consumer, admission and sweep, and caps the SQS poller within it', () => {
