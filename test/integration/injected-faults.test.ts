@@ -213,8 +213,9 @@ it('releases every unpaid hold through duplicated, reordered, failed and retried
   // Let the remaining (duplicate, redelivered) release messages run against the sold seats.
   const drainBy = Date.now() + 20_000;
   for (;;) {
-    const attrs = await app.clients.sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }));
-    const left = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'].reduce((n, k) => n + Number(attrs.Attributes?.[k] ?? 0), 0);
+    const counts = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
+    const attrs = await app.clients.sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...counts] }));
+    const left = counts.reduce((n, k) => n + Number(attrs.Attributes?.[k] ?? 0), 0);
     if (left === 0 || Date.now() > drainBy) break;
     await sleep(250);
   }
