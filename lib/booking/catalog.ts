@@ -197,11 +197,15 @@ export class Catalog {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       const { Item } = await db.doc.send(new GetCommand({ TableName: db.tables.concerts, Key: { concertId: spec.concertId }, ConsistentRead: true }));
       if (Item?.specHash === hash && Item.creation === 'READY') return toConcert(toStored(Item));
-      if (Item?.specHash === hash && Item.creation === 'CREATING') {
+      // Our own write: the SDK resent a Put whose reply was lost, and the resend failed
+      // the condition the first send had just made true. The commitment comes from this
+      // attempt's fresh seed, so no other attempt's item can match it.
+      const ours = Item?.creation === 'CREATING' && Item.commitment === stored.commitment;
+      if (!ours && Item?.specHash === hash && Item.creation === 'CREATING') {
         const retryAfterSeconds = Math.max(1, Math.ceil((Number(Item.creationLeaseUntil) - now.getTime()) / 1000));
         throw new ConflictError('CONCERT_CREATING', `Concert "${spec.concertId}" is being created; ask again in ${retryAfterSeconds} s.`, { retryAfterSeconds });
       }
-      throw new ConflictError('CONCERT_EXISTS', `Concert "${spec.concertId}" already exists with another definition.`);
+      if (!ours) throw new ConflictError('CONCERT_EXISTS', `Concert "${spec.concertId}" already exists with another definition.`);
     }
 
     await this.seats.writeNewSeats(
@@ -223,7 +227,11 @@ export class Catalog {
       );
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      throw new ConflictError('CONCERT_CREATING', `Concert "${spec.concertId}" was taken over by a later attempt; ask again shortly.`, { retryAfterSeconds: 1 });
+      // READY under our commitment: our update did apply, only its reply was lost.
+      const { Item } = await db.doc.send(new GetCommand({ TableName: db.tables.concerts, Key: { concertId: spec.concertId }, ConsistentRead: true }));
+      if (!(Item?.creation === 'READY' && Item.commitment === stored.commitment)) {
+        throw new ConflictError('CONCERT_CREATING', `Concert "${spec.concertId}" was taken over by a later attempt; ask again shortly.`, { retryAfterSeconds: 1 });
+      }
     }
     const seatCount = spec.dates.reduce((n, d) => n + d.totalSeats, 0);
     this.forget(spec.concertId);
@@ -267,8 +275,12 @@ export class Catalog {
         }),
       );
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) throw new ConflictError('SALE_CHANGED', 'The sale was changed by someone else at the same time; read it again and retry.');
-      throw err;
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      // The version we wrote, with our window: our Put applied and the SDK's resend (its
+      // reply was lost) failed the condition. Anything else is someone else's change.
+      const { Item: now2 } = await this.db.doc.send(new GetCommand({ TableName: this.db.tables.concerts, Key: { concertId }, ConsistentRead: true }));
+      const ours = now2?.scheduleVersion === version + 1 && now2.salesOpenAt === next.salesOpenAt && now2.salesCloseAt === next.salesCloseAt;
+      if (!ours) throw new ConflictError('SALE_CHANGED', 'The sale was changed by someone else at the same time; read it again and retry.');
     }
     this.forget(concertId);
     logger.info('concert.sale_changed', { concertId, salesOpenAt: next.salesOpenAt, salesCloseAt: next.salesCloseAt, version: next.scheduleVersion });

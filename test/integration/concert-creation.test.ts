@@ -11,6 +11,8 @@ import { SeatStore } from '../../lib/booking/seat-store';
 import { loadConfig } from '../../lib/config';
 import { uniqueId } from '../support/api';
 import { quietLogs } from '../support/quiet-logs';
+import { Faults } from '../support/faults';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 
 let app: App;
 quietLogs();
@@ -93,4 +95,41 @@ it('refuses a retry within the lease of an attempt that died, saying when to ask
   const retryAfter = ((await early.catch((e: { details: { retryAfterSeconds: number } }) => e)) as { details: { retryAfterSeconds: number } }).details.retryAfterSeconds;
   expect(retryAfter).toBeGreaterThanOrEqual(1);
   expect(retryAfter).toBeLessThanOrEqual(CREATION_LEASE_SECONDS);
+});
+
+describe('when a write committed but its reply was lost (test/support/faults.ts)', () => {
+  // Every write's first attempt commits and then times out; the SDK resends it, and the
+  // resend fails the condition the first attempt made true. The flow must recognise its
+  // own write instead of answering 409 for 60 s (creation) or a conflict (sale change).
+  let faulty: App;
+  let faults: Faults;
+  beforeAll(() => {
+    faulty = createApp(loadConfig(process.env));
+    faults = new Faults({ lostReply: 1 }).install(faulty);
+  });
+  afterAll(() => faulty.close());
+
+  it('creates the concert at once', async () => {
+    const concertId = uniqueId('lost-reply');
+    faults.enable();
+    const concert = await faulty.catalog.createConcert(spec(concertId, 2, 30));
+    faults.disable();
+    expect(faults.injected.lostReply).toBeGreaterThanOrEqual(3); // the Put, the seat batches, the READY update
+    expect(concert.creation).toBe('READY');
+    expect(await seatsOf(concertId, dates(2))).toHaveLength(60);
+  });
+
+  it('moves the sale window once, without reporting a conflict', async () => {
+    const concertId = uniqueId('lost-reply-sale');
+    const opensAt = new Date(Date.now() + 3_600_000).toISOString();
+    await faulty.catalog.createConcert({ ...spec(concertId, 1, 20), salesOpenAt: opensAt });
+    const later = new Date(Date.now() + 7_200_000).toISOString();
+    faults.enable();
+    const changed = await faulty.catalog.changeSale(concertId, { salesOpenAt: later });
+    faults.disable();
+    expect(faults.injected.lostReply).toBeGreaterThanOrEqual(1);
+    expect(changed.salesOpenAt).toBe(later);
+    const { Item } = await faulty.clients.dynamo.doc.send(new GetCommand({ TableName: faulty.clients.dynamo.tables.concerts, Key: { concertId }, ConsistentRead: true }));
+    expect(Item).toMatchObject({ salesOpenAt: later, scheduleVersion: 1 });
+  });
 });
