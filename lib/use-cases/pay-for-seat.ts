@@ -48,7 +48,9 @@ export async function payForSeat(app: Pick<App, 'payments' | 'waitingRoom' | 'ca
     count('StockUpdateFailed');
     logger.error('queue.stock_update_failed', { error: err as Error, op: 'sold' });
   }
-  if (req.queueToken && parseQueueToken(req.queueToken)?.concertId === p.concertId) {
+  // A replay never ends a session: the original payment did (or its session runs out),
+  // and the token sent now may be a new place in the queue the user took since.
+  if (!result.replayed && req.queueToken && parseQueueToken(req.queueToken)?.concertId === p.concertId) {
     try {
       await endSessionIfNothingHeld(app, req.userId, p.concertId, req.queueToken);
     } catch (err) {

@@ -13,7 +13,7 @@
  *     the batch is delivered again.
  * Test-only, never shipped.
  */
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { App } from '../../lib/app';
 import { lambdaContext } from './lambda';
@@ -54,6 +54,18 @@ export class ReleasePoller {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
+  }
+
+  /** Delivers until the queue holds nothing (visible, in flight or delayed), or `maxMs` has passed. */
+  async drain(maxMs: number): Promise<void> {
+    const until = Date.now() + maxMs;
+    const counts = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
+    while (Date.now() < until) {
+      if ((await this.pollOnce()) > 0) continue;
+      const attrs = await this.app.clients.sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: [...counts] }));
+      if (counts.every((k) => Number(attrs.Attributes?.[k] ?? 0) === 0)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   /** One receive-invoke-delete round; the number of messages received. */
