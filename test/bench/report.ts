@@ -40,6 +40,24 @@ async function svg(spec: TopLevelSpec): Promise<string> {
 
 export async function charts(results: any): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
+  if (results.chaos) {
+    const c = results.chaos;
+    const values = c.series.flatMap((p: any) => [
+      { second: p.second, kind: '2xx/3xx', n: p.ok },
+      { second: p.second, kind: '5xx', n: p.server5xx },
+      { second: p.second, kind: 'connection refused', n: p.refused },
+    ]);
+    const marks = c.faults.map((f: any) => ({ second: f.atSecond, fault: f.fault }));
+    out['chaos-answers.svg'] = await svg({
+      width: 720,
+      height: 260,
+      title: 'Answers per second during the chaos run (rules: a fault starts)',
+      layer: [
+        { data: { values }, mark: 'line', encoding: { x: { field: 'second', type: 'quantitative', title: 's since the crowd started' }, y: { field: 'n', type: 'quantitative', title: 'answers' }, color: { field: 'kind', type: 'nominal' } } },
+        { data: { values: marks }, mark: { type: 'rule', strokeDash: [4, 3], color: 'gray' }, encoding: { x: { field: 'second', type: 'quantitative' }, tooltip: { field: 'fault' } } },
+      ],
+    } as TopLevelSpec);
+  }
   const sim = results.simulation;
   if (sim) {
     const queue = sim.series.queue.flatMap((p: any) => [
@@ -193,8 +211,43 @@ export function markdown(r: any): string {
     lines.push('', '![waiting and active](queue-over-time.svg)', '', '![admissions per second](admissions-per-second.svg)', '', '![ETA vs wait](eta-vs-wait.svg)', '', '![latency by endpoint](latency-by-endpoint.svg)', '');
   }
   if (r.queueScale) lines.push('![status cost by queue length](status-cost-by-queue-length.svg)', '');
+  if (r.chaos || r.model) lines.push(...faultsAndChaos(r));
   if (r.notes?.length) lines.push('## What bounds these figures', '', ...r.notes.map((n: string) => `- ${n}`), '');
   return lines.join('\n');
+}
+
+/** The "Faults and chaos" section: the chaos phase and the latest long model-test run. */
+function faultsAndChaos(r: any): string[] {
+  const lines = ['## Faults and chaos', ''];
+  const c = r.chaos;
+  if (c) {
+    const o = c.options;
+    lines.push(
+      `Chaos during an opening (\`npm run bench -- --chaos\`): ${o.users} users over ${o.arrivalSeconds} s, ${o.maxActive} active, ${o.dates}x${o.seatsPerDate} seats, ${o.holdSeconds} s holds; every ${o.faultEverySeconds} s one service is killed with SIGKILL and started again ${o.downSeconds} s later, then all four at once. Users retry 5xx and refused connections with the same keys, as the web app does.`,
+      '',
+      '| fault | at (s) | down (s) | 5xx seen by users | refused connections | s from restart to normal | s from kill to normal |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...c.faults.map((f: any) => `| ${f.fault} | ${f.atSecond} | ${f.downSeconds} | ${f.server5xx} | ${f.refusedConnections} | ${f.secondsFromRestartToNormal ?? 'never'} | ${f.secondsFromKillToNormal ?? 'never'} |`),
+      '',
+    );
+    const inv = c.invariants;
+    lines.push(
+      `Invariants after the run: **${inv.oversells} oversells**, money ${inv.money.conserved ? '**conserved**' : '**NOT conserved**'} (charged by clients ${fmt(inv.money.chargedByClients)}, in the ledgers ${fmt(inv.money.chargedInLedgers)} = balances ${fmt(inv.money.balancesNow)} + paid ${fmt(inv.money.paidForSeats)}), audit problems: ${inv.auditProblems.length}; largest live active set ${inv.largestLiveActiveSet}/${inv.maxActive}; ${inv.unpaidHolds} unpaid holds, ${inv.unpaidHoldsNeverReleased} never released, released ${inv.releaseSecondsAfterExpiry.p50} s (p50) / ${inv.releaseSecondsAfterExpiry.max} s (max) after they ran out (bound: sweep grace + 60 s = ${inv.releaseBoundSeconds} s): ${inv.everyUnpaidHoldReleasedWithinBound ? 'met' : 'missed'}.`,
+      '',
+      `Outcomes: ${Object.entries(c.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}. 5xx by route: ${Object.entries(c.server5xxByRoute).map(([k, v]) => `${k}: ${v}`).join('; ') || 'none'}.`,
+      '',
+      '![answers per second during the chaos run](chaos-answers.svg)',
+      '',
+    );
+  }
+  const m = r.model;
+  if (m) {
+    lines.push(
+      `Randomized model test (\`${m.command}\`): ${m.passed ? 'passed' : '**failed**'}, ${fmt(m.operations)} operations in ${fmt(m.sequences)} generated sequences, ${fmt(m.invariantChecksPassed)} invariant checks passed, ${fmt(m.faultsInjected)} faults injected (${Object.entries(m.faults).map(([k, v]) => `${k} ${v}`).join(', ')}), release deliveries: ${Object.entries(m.deliveries).map(([k, v]) => `${k} ${v}`).join(', ')}; ${m.seconds} s.`,
+      '',
+    );
+  }
+  return lines;
 }
 
 export async function writeResults(dir: string, results: any): Promise<void> {

@@ -9,8 +9,9 @@
  *   --scale-max N      largest queue for the scale phase (default 1000000)
  *   --seconds N        duration of each timed load (default 5)
  *   --quick            small sizes, for a fast look (not for the README)
+ *   --chaos            only the chaos phase (chaos.ts) on a stack of its own, report in bench-results/chaos/
  */
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort, killAllNow } from '../../infra/local/processes';
@@ -21,6 +22,7 @@ import { httpStatusVsNoop } from './phases/http';
 import { queueCost, queueScale } from './phases/queue';
 import { defaultSimOptions, ticketOpening } from './phases/simulation';
 import { machine, writeResults } from './report';
+import { chaosRun, defaultChaosOptions } from './chaos';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,10 +31,24 @@ const { values: args } = parseArgs({
     'scale-max': { type: 'string' },
     seconds: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    chaos: { type: 'boolean', default: false },
   },
 });
 
+/** `--chaos`: the chaos phase alone, on a stack of its own; report in bench-results/chaos/. */
+async function chaosOnly() {
+  const results: Record<string, unknown> = { machine: machine(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim() };
+  results.chaos = await chaosRun(defaultChaosOptions(args.quick!));
+  const model = join(projectDir, 'bench-results', 'model', 'latest.json');
+  if (existsSync(model)) results.model = JSON.parse(readFileSync(model, 'utf8'));
+  const dir = join(projectDir, 'bench-results', 'chaos');
+  rmSync(dir, { recursive: true, force: true });
+  await writeResults(dir, results);
+  console.log(`\nbench: chaos report written to ${join('bench-results', 'chaos', 'report.md')}`);
+}
+
 async function main() {
+  if (args.chaos) return chaosOnly();
   const only = new Set(args.only!.split(','));
   const quick = args.quick!;
   const seconds = Number(args.seconds ?? (quick ? 2 : 5));
