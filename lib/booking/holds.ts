@@ -147,6 +147,12 @@ export class Holds {
           expiresAt: new Date(reservation.expiresAt).toISOString(),
         });
         await releases.schedule(reservation.reservationId, reservation.expiresAt);
+        // This hold took over a seat whose last hold had run out unreleased. Its release
+        // message would end that reservation; if the message was lost (an SQS outage),
+        // nothing else would, since the sweep finds overdue holds through their seats.
+        if (seat?.status === 'HELD' && seat.reservationId && seat.reservationId !== reservationId) {
+          await this.releaseExpiredHold(String(seat.reservationId), now).catch((err: Error) => logger.warn('hold.takeover_release_failed', { error: err }));
+        }
         return viewOf(reservation, now);
       }
       if (result.failed('seat')) throw seatTaken();

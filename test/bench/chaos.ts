@@ -139,10 +139,15 @@ export async function chaosRun(o: ChaosOptions, log: (line: string) => void = co
   const admin = await app.identity.issueDevToken('chaos-admin', true);
   const created = await api('POST', '/v1/admin/concerts', {
     token: admin,
-    body: { concertId, name: 'Chaos', holdSeconds: o.holdSeconds, dates: dates.map((date) => ({ date, totalSeats: o.seatsPerDate, price: 50_000 })) },
+    body: {
+      concertId,
+      name: 'Chaos',
+      holdSeconds: o.holdSeconds,
+      dates: dates.map((date) => ({ date, seats: o.seatsPerDate, price: 50_000 })),
+      queue: { maxActive: o.maxActive, admissionsPerSecond: 50, activeSessionSeconds: 40 },
+    },
   });
   if (created.status !== 201) throw new Error(`chaos: concert creation answered ${created.status} ${JSON.stringify(created.body)}`);
-  await api('PATCH', `/v1/admin/concerts/${concertId}/queue`, { token: admin, body: { maxActive: o.maxActive, admissionsPerSecond: 50, activeSessionSeconds: 40 } });
 
   // Per second: answers by kind, as users saw them.
   const started = Date.now();
@@ -272,6 +277,7 @@ export async function chaosRun(o: ChaosOptions, log: (line: string) => void = co
 
   // The faults: each service alone, then all four together.
   const faults: FaultRecord[] = [];
+  let chaosError: unknown;
   const chaos$ = (async () => {
     const plan: { name: string; targets: Target[] }[] = [
       { name: 'Redis killed and restarted from its AOF', targets: ['redis'] },
@@ -286,16 +292,19 @@ export async function chaosRun(o: ChaosOptions, log: (line: string) => void = co
       await Promise.all(step.targets.map((t) => kill[t]()));
       log(`chaos: ${step.name} (t=${((killedAt - started) / 1000).toFixed(0)} s)`);
       await sleep(o.downSeconds * 1000);
-      // Storage first, then the functions that use it.
-      await Promise.all(step.targets.filter((t) => t !== 'offline').map((t) => start[t]()));
+      // Storage first (SQS after DynamoDB: it provisions the queues from the resources),
+      // then the functions that use it.
+      await Promise.all(step.targets.filter((t) => t === 'redis' || t === 'dynamodb').map((t) => start[t]()));
+      if (step.targets.includes('sqs')) await start.sqs();
       if (step.targets.includes('offline')) await start.offline();
       faults.push({ name: step.name, targets: step.targets, killedAt, restartedAt: Date.now() });
     }
-  })();
+  })().catch((err) => void (chaosError = err));
 
   const results = await Promise.all(Array.from({ length: o.users }, (_, i) => runUser(i).catch((err) => `CLIENT_ERROR ${(err as Error).message}`)));
   for (const r of results) outcomes[r] = (outcomes[r] ?? 0) + 1;
   await chaos$;
+  if (chaosError) throw chaosError;
   const crowdEnded = Date.now();
   log(`chaos: crowd done in ${((crowdEnded - started) / 1000).toFixed(0)} s; waiting for every unpaid hold to be released...`);
 

@@ -83,3 +83,17 @@ it('sweeps overdue holds from every shard of the held-seats index', async () => 
   for (const n of seatNos) expect((await app.seats.getSeat(concertId, date, n))!.status).toBe('AVAILABLE');
   for (const [i, h] of holds.entries()) expect((await app.holds.ownReservation(`sweeper-${i + 1}`, h.reservationId)).status).toBe('EXPIRED');
 });
+
+it('ends a lost-message hold whose seat the next user took over, which the sweep could not find', async () => {
+  const concertId = uniqueId('takeover');
+  const date = '2027-07-04';
+  await app.catalog.createConcert({ concertId, name: 'Takeover', holdSeconds: 1, dates: [{ date, totalSeats: 3, price: 10_000, priceTiers: [] }] });
+  const first = await app.holds.holdSeat({ userId: 'erin', concertId, date, seatNo: 2 }); // its release message cannot be sent
+  await sleep(1100);
+  await app.holds.holdSeat({ userId: 'frank', concertId, date, seatNo: 2 });
+
+  // The seat now names frank's hold, so the sweep's index has no trace of erin's.
+  expect((await app.seats.getReservation(first.reservationId))!.status).toBe('EXPIRED');
+  await app.holds.sweepExpiredHolds(Date.now(), 0);
+  expect((await app.seats.getSeat(concertId, date, 2))!.holderId).toBe('frank');
+});
