@@ -38,7 +38,7 @@ export type ReleaseOutcome =
   | { outcome: 'NOT_DUE'; dueInMs: number }
   | { outcome: 'NOTHING_TO_DO'; status: ReservationStatus | 'MISSING' | 'CHANGED' };
 
-type HoldItem = 'seat' | 'reservation' | 'guard';
+type HoldItem = 'seat' | 'reservation' | 'guard' | 'previous' | 'previousGuard';
 
 /**
  * Told once for each hold that ended EXPIRED (unpaid), after that end committed; the
@@ -135,6 +135,15 @@ export class Holds {
         .add('seat', seats.hold(reservation, now))
         .add('reservation', seats.open(reservation))
         .add('guard', wallets.addHold(req.userId, req.concertId, guard, reservation.reservationId, reservation.expiresAt));
+      // The seat's last hold ran out unreleased (its release message is late or was lost):
+      // this hold ends that reservation in the same transaction, so no HELD reservation is
+      // ever left behind without its seat, whatever fails after the commit. Its holder's
+      // guard forgets it too (the caller's own guard is rewritten above with live holds only).
+      const previous = seat?.status === 'HELD' && seat.reservationId ? { reservationId: String(seat.reservationId), userId: String(seat.holderId) } : undefined;
+      if (previous) {
+        tx.add('previous', seats.end(previous, 'EXPIRED', now));
+        if (previous.userId !== req.userId) tx.add('previousGuard', wallets.removeHold({ ...previous, concertId: req.concertId }));
+      }
 
       const result = await this.deps.db.transact(tx);
       if (result.committed) {
@@ -147,15 +156,20 @@ export class Holds {
           expiresAt: new Date(reservation.expiresAt).toISOString(),
         });
         await releases.schedule(reservation.reservationId, reservation.expiresAt);
-        // This hold took over a seat whose last hold had run out unreleased. Its release
-        // message would end that reservation; if the message was lost (an SQS outage),
-        // nothing else would, since the sweep finds overdue holds through their seats.
-        if (seat?.status === 'HELD' && seat.reservationId && seat.reservationId !== reservationId) {
-          await this.releaseExpiredHold(String(seat.reservationId), now).catch((err: Error) => logger.warn('hold.takeover_release_failed', { error: err }));
+        if (previous) {
+          count('HoldsReleased');
+          logger.info('hold.released', { reservationId: previous.reservationId, concertId: req.concertId, date: req.date, seatNo: req.seatNo, reason: 'EXPIRED', takenOverBy: reservationId });
+          await this.deps.unpaidHolds?.holdExpiredUnpaid(previous.userId, req.concertId);
         }
         return viewOf(reservation, now);
       }
       if (result.failed('seat')) throw seatTaken();
+      // The expired hold this one took over was ended at the same moment (its release): read again.
+      if (result.failed('previous')) {
+        if (attempt >= GUARD_RETRIES) throw seatTaken();
+        await sleep(backoffMs(attempt));
+        continue;
+      }
       // Only the guard moved: this user placed or ended another hold at the same moment.
       if (!result.failed('guard')) throw new Error(`hold transaction cancelled: ${result.describe()}`);
       if (attempt >= GUARD_RETRIES) throw new ConflictError('HOLD_BUSY', 'Your other holds are changing at this moment; try again.');

@@ -307,7 +307,7 @@ export class SeatStore {
   }
 
   /** Reservation HELD -> EXPIRED or CANCELLED. */
-  end(r: ReservationItem, outcome: HoldEnd, now: number): TransactItem {
+  end(r: Pick<ReservationItem, 'reservationId'>, outcome: HoldEnd, now: number): TransactItem {
     return {
       Update: {
         TableName: this.db.tables.reservations,

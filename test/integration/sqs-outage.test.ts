@@ -97,3 +97,57 @@ it('ends a lost-message hold whose seat the next user took over, which the sweep
   await app.holds.sweepExpiredHolds(Date.now(), 0);
   expect((await app.seats.getSeat(concertId, date, 2))!.holderId).toBe('frank');
 });
+
+it('ends the taken-over hold in the hold transaction itself: the holder again, a racing release, the guards', async () => {
+  const concertId = uniqueId('takeover-own');
+  const date = '2027-07-05';
+  await app.catalog.createConcert({ concertId, name: 'Takeover', holdSeconds: 1, dates: [{ date, totalSeats: 3, price: 10_000, priceTiers: [] }] });
+
+  // The same user takes their own expired seat again: one guard item, rewritten once.
+  const own = await app.holds.holdSeat({ userId: 'gina', concertId, date, seatNo: 1 });
+  await sleep(1100);
+  const again = await app.holds.holdSeat({ userId: 'gina', concertId, date, seatNo: 1 });
+  expect((await app.seats.getReservation(own.reservationId))!.status).toBe('EXPIRED');
+  expect(await app.holds.liveHolds('gina', concertId)).toEqual([again.reservationId]);
+
+  // Another user's takeover racing the late release message of the expired hold: whichever
+  // lands first, the old reservation ends once and the new hold is granted.
+  const old = await app.holds.holdSeat({ userId: 'hank', concertId, date, seatNo: 3 });
+  await sleep(1100);
+  const [released, taken] = await Promise.all([app.holds.releaseExpiredHold(old.reservationId), app.holds.holdSeat({ userId: 'ines', concertId, date, seatNo: 3 })]);
+  expect(['RELEASED', 'NOTHING_TO_DO']).toContain(released.outcome);
+  expect((await app.seats.getReservation(old.reservationId))!.status).toBe('EXPIRED');
+  expect((await app.seats.getSeat(concertId, date, 3))!.reservationId).toBe(taken.reservationId);
+  expect(await app.holds.liveHolds('hank', concertId, 0)).toEqual([]);
+});
+
+it('leaves no HELD reservation behind when DynamoDB goes away just after a takeover commits', async () => {
+  const concertId = uniqueId('takeover-down');
+  const date = '2027-07-06';
+  await app.catalog.createConcert({ concertId, name: 'Takeover', holdSeconds: 1, dates: [{ date, totalSeats: 2, price: 10_000, priceTiers: [] }] });
+  const old = await app.holds.holdSeat({ userId: 'jude', concertId, date, seatNo: 1 }); // its release message is lost
+  await sleep(1100);
+
+  // From the moment the takeover's transaction is answered, every DynamoDB call fails.
+  let down = false;
+  const stack = app.clients.dynamo.client.middlewareStack;
+  stack.add(
+    (next, context) => async (args) => {
+      if (down) throw Object.assign(new Error('connect ECONNREFUSED (test: DynamoDB went away)'), { code: 'ECONNREFUSED' });
+      const out = await next(args);
+      if (context.commandName === 'TransactWriteItemsCommand') down = true;
+      return out;
+    },
+    { step: 'finalizeRequest', name: 'dynamoGoesAwayAfterCommit' },
+  );
+  try {
+    await app.holds.holdSeat({ userId: 'kira', concertId, date, seatNo: 1 });
+  } finally {
+    stack.remove('dynamoGoesAwayAfterCommit');
+  }
+  expect(down).toBe(true);
+  // Nothing after the commit could run, and the sweep has no trace of it: the
+  // transaction itself must have ended it.
+  expect((await app.seats.getReservation(old.reservationId))!.status).toBe('EXPIRED');
+  expect(await app.holds.liveHolds('jude', concertId, 0)).toEqual([]);
+});
