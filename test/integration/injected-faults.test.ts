@@ -12,8 +12,9 @@
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createApp, useApp, type App } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
-import { DependencyUnavailableError } from '../../lib/errors';
+import { DependencyUnavailableError, type AppError } from '../../lib/errors';
 import { handler as enter } from '../../functions/http/queue/enter';
+import { handler as leave } from '../../functions/http/queue/leave';
 import { handler as charge } from '../../functions/http/balance/charge';
 import { handler as hold } from '../../functions/http/reservations/hold';
 import { handler as pay } from '../../functions/http/payments/pay';
@@ -234,3 +235,61 @@ it('releases every unpaid hold through duplicated, reordered, failed and retried
   expect(st.failedItems + st.lambdaRetries + st.lostInvocations).toBeGreaterThan(0);
   console.log(`[faults] release: poller ${JSON.stringify(st)}, injected ${JSON.stringify(faults.injected)}`);
 }, 120_000);
+
+it('keeps one place per user, FIFO and the active maximum when Redis runs a command but its reply is lost', async () => {
+  const concertId = uniqueId('faults-queue');
+  await app.catalog.createConcert({ concertId, name: 'Faulty queue', dates: [{ date: '2027-09-05', totalSeats: 10, price: 10_000, priceTiers: [] }] });
+  const maxActive = 5;
+  await app.waitingRoom.configure(concertId, { maxActive, admissionsPerSecond: 1000, activeSessionSeconds: 600, abandonAfterSeconds: 600 });
+  const users = await Promise.all(
+    Array.from({ length: 40 }, async (_, i) => {
+      const userId = uniqueId(`q${i}`);
+      return { userId, auth: { authorization: `Bearer ${await app.identity.issueDevToken(userId, false)}` }, queueToken: '' };
+    }),
+  );
+  const seen: number[] = [];
+  const activeNow = async () => (await app.waitingRoom.figures(concertId)).active;
+  let largestActive = 0;
+
+  faults.enable({ redisLostReply: 0.3 });
+  const before = faults.injected.redisLostReply;
+  // One after another, so the order of arrival is known; a lost reply is retried as a
+  // client would, and entering again must return the same place.
+  for (const u of users) {
+    const res = await untilNot503(() => invokeHttp(enter, { method: 'POST', headers: u.auth, body: { concertId } }), seen);
+    expect(res.status).toBe(201);
+    u.queueToken = res.body.token;
+  }
+  const lostDuringEntry = faults.injected.redisLostReply - before;
+  // Leaves of the active users and admission runs, each retried after a lost reply: the
+  // next in line are admitted in their order of arrival, never more than maxActive.
+  for (let round = 0; round < 5; round++) {
+    for (const u of users.slice(round * maxActive, (round + 1) * maxActive)) {
+      const res = await untilNot503(() => invokeHttp(leave, { method: 'DELETE', headers: { ...u.auth, 'x-queue-token': u.queueToken } }), seen);
+      expect(res.status).toBeLessThan(300);
+    }
+    for (let k = 0; k < 3; k++) await app.waitingRoom.admit(concertId).catch(() => undefined);
+    faults.disable();
+    largestActive = Math.max(largestActive, await activeNow());
+    faults.enable({ redisLostReply: 0.3 });
+  }
+  faults.disable();
+  expect(lostDuringEntry).toBeGreaterThan(0);
+  expect(seen.filter((s) => s >= 500 && s !== 503)).toEqual([]);
+
+  // Without faults, read through the booking gate (a poll right after entering would be
+  // 429 by the poll limit): users 25..29 are ACTIVE, the rest wait at 1..10 in their order.
+  const left = 5 * maxActive;
+  for (const [i, u] of users.entries()) {
+    const where = await app.waitingRoom.requireActive(u.queueToken, u.userId, concertId).then(
+      () => ({ i, code: 'ACTIVE', position: 0 }),
+      (err: AppError) => ({ i, code: err.code, position: Number(err.details?.position ?? -1) }),
+    );
+    if (i < left) expect(where.code).toBe('QUEUE_TOKEN_EXPIRED');
+    else if (i < left + maxActive) expect(where).toEqual({ i, code: 'ACTIVE', position: 0 });
+    else expect(where).toEqual({ i, code: 'QUEUE_TOKEN_NOT_ACTIVE', position: i - left - maxActive + 1 });
+  }
+  const figures = await app.waitingRoom.figures(concertId);
+  expect({ waiting: figures.waiting, active: figures.active, issued: figures.ticketsIssued }).toEqual({ waiting: users.length - left - maxActive, active: maxActive, issued: users.length });
+  expect(largestActive).toBeLessThanOrEqual(maxActive);
+}, 60_000);

@@ -188,6 +188,7 @@ export class Faults {
       // The command runs on Redis; its caller is told it timed out, as ioredis's commandTimeout would.
       command.promise.catch(() => undefined);
       const lost = new Promise((_, reject) => setTimeout(() => reject(new Error('Command timed out (injected)')), 5));
+      lost.catch(() => undefined); // ioredis itself ignores the answers of some commands it sends
       command.promise = lost;
       return lost;
     };
