@@ -102,6 +102,11 @@ export async function chaosRun(o: ChaosOptions, log: (line: string) => void = co
       sqs.destroy();
     }
   };
+  const intentional = new Set<Child>();
+  const crashes: { at: number; restartedAt?: number; tail: string }[] = [];
+  let restarting: Promise<void> | undefined;
+  let stopping = false;
+  let started = Date.now();
   const running: { redis?: Child; dynamodb?: Child; sqs?: Awaited<ReturnType<typeof startSqs>>; offline?: Child } = {};
   const start: Record<Target, () => Promise<void>> = {
     redis: async () => void (running.redis = await startRedis(ports.redis, { dataDir: redisDir })),
@@ -112,7 +117,17 @@ export async function chaosRun(o: ChaosOptions, log: (line: string) => void = co
       if (running.dynamodb) await provision();
     },
     offline: async () => {
-      running.offline = await startOffline({ projectDir, stage: STAGE, env, httpPort: ports.http, lambdaPort: ports.lambda, echo: false });
+      const child = await startOffline({ projectDir, stage: STAGE, env, httpPort: ports.http, lambdaPort: ports.lambda, echo: false });
+      running.offline = child;
+      // A watchdog, as Lambda's managed runtime is one: if serverless-offline dies on its
+      // own (not killed by the plan), it is started again and the crash is reported.
+      child.proc.once('exit', () => {
+        if (intentional.has(child) || stopping) return;
+        const at = Date.now();
+        crashes.push({ at, tail: child.tail().split('\n').filter((l) => /error|Error/.test(l)).slice(-3).join(' | ') });
+        log(`chaos: serverless-offline exited by itself (t=${((at - started) / 1000).toFixed(0)} s); restarting it`);
+        restarting = start.offline().then(() => void (crashes.at(-1)!.restartedAt = Date.now()));
+      });
       // As the next scheduled run would: the admission loop starts again.
       await invokeAsync(ports.lambda, `concert-ticketing-${STAGE}-admitWaitingUsers`).catch(() => undefined);
     },
@@ -124,7 +139,11 @@ export async function chaosRun(o: ChaosOptions, log: (line: string) => void = co
       running.sqs?.server.closeAllConnections?.();
       await running.sqs?.stop();
     },
-    offline: async () => void (await running.offline?.kill()),
+    offline: async () => {
+      if (restarting) await restarting;
+      if (running.offline) intentional.add(running.offline);
+      await running.offline?.kill();
+    },
   };
 
   log('chaos: starting Redis (AOF), DynamoDB Local (file-backed), the SQS emulator and serverless-offline...');
@@ -150,7 +169,7 @@ export async function chaosRun(o: ChaosOptions, log: (line: string) => void = co
   if (created.status !== 201) throw new Error(`chaos: concert creation answered ${created.status} ${JSON.stringify(created.body)}`);
 
   // Per second: answers by kind, as users saw them.
-  const started = Date.now();
+  started = Date.now();
   const buckets: { ok: number; client4xx: number; server5xx: number; refused: number }[] = [];
   const bucket = (t: number) => (buckets[Math.floor((t - started) / 1000)] ??= { ok: 0, client4xx: 0, server5xx: 0, refused: 0 });
   const codes5xx: Record<string, number> = {};
@@ -198,7 +217,7 @@ export async function chaosRun(o: ChaosOptions, log: (line: string) => void = co
   })();
 
   // When each reservation was last seen HELD, read from DynamoDB every 2 s.
-  const heldSeen = new Map<string, { expiresAt: number; endedSeenAt?: number }>();
+  const heldSeen = new Map<string, { reservationId: string; date: string; seatNo: number; expiresAt: number; endedSeenAt?: number }>();
   let watching = true;
   const watch$ = (async () => {
     while (watching) {
@@ -206,7 +225,7 @@ export async function chaosRun(o: ChaosOptions, log: (line: string) => void = co
         const items = await app.clients.dynamo.scanAll({ TableName: app.clients.dynamo.tables.reservations, FilterExpression: 'concertId = :c', ExpressionAttributeValues: { ':c': concertId }, ConsistentRead: true });
         const now = Date.now();
         for (const r of items) {
-          const seen = heldSeen.get(r.reservationId) ?? { expiresAt: Number(r.expiresAt) };
+          const seen = heldSeen.get(r.reservationId) ?? { reservationId: String(r.reservationId), date: String(r.date), seatNo: Number(r.seatNo), expiresAt: Number(r.expiresAt) };
           if (r.status !== 'HELD' && r.status !== 'CONFIRMED' && seen.endedSeenAt === undefined) seen.endedSeenAt = now;
           if (r.status === 'CONFIRMED') seen.endedSeenAt = -1; // paid: not a hold to release
           heldSeen.set(r.reservationId, seen);
@@ -323,7 +342,22 @@ export async function chaosRun(o: ChaosOptions, log: (line: string) => void = co
 
   const unpaid = [...heldSeen.values()].filter((h) => h.endedSeenAt !== -1);
   const lateness = unpaid.filter((h) => h.endedSeenAt !== undefined).map((h) => (h.endedSeenAt! - h.expiresAt) / 1000);
-  const neverReleased = unpaid.filter((h) => h.endedSeenAt === undefined).length;
+  const open = unpaid.filter((h) => h.endedSeenAt === undefined);
+  const neverReleased = open.length;
+  // What the seat of each hold never seen ended says: freed and taken again by someone
+  // else (the reservation's record alone was left behind), or still held by it.
+  const unreleased = await Promise.all(
+    open.map(async (h) => {
+      const seat = await app.seats.getSeat(concertId, h.date, h.seatNo).catch(() => undefined);
+      return {
+        reservationId: h.reservationId,
+        seat: `${h.date} #${h.seatNo}`,
+        secondsOverdue: round((Date.now() - h.expiresAt) / 1000),
+        seatStatus: seat?.status ?? null,
+        seatHeldByThisHold: seat?.reservationId === h.reservationId,
+      };
+    }),
+  );
 
   // Recovery: the first second after the restart from which 3 seconds in a row had answers and no 5xx or refused connection.
   const clean = (s: number) => {
@@ -352,6 +386,7 @@ export async function chaosRun(o: ChaosOptions, log: (line: string) => void = co
     };
   });
 
+  stopping = true;
   const audit = await auditAll(concertId, dates, userIds);
   const chargedByClients = [...charged.values()].reduce((a, b) => a + b, 0);
   await app.close();
@@ -366,6 +401,7 @@ export async function chaosRun(o: ChaosOptions, log: (line: string) => void = co
     seconds: round((crowdEnded - started) / 1000),
     outcomes,
     faults: perFault,
+    offlineCrashes: crashes.map((c) => ({ atSecond: round((c.at - started) / 1000), restartedAfterSeconds: c.restartedAt ? round((c.restartedAt - c.at) / 1000) : null, error: c.tail })),
     server5xxByRoute: codes5xx,
     invariants: {
       oversells: audit.problems.filter((p) => /sold twice|was paid \d+ times/.test(p)).length,
@@ -382,6 +418,7 @@ export async function chaosRun(o: ChaosOptions, log: (line: string) => void = co
       maxActive: o.maxActive,
       unpaidHolds: unpaid.length,
       unpaidHoldsNeverReleased: neverReleased,
+      unreleased,
       releaseSecondsAfterExpiry: summarize(lateness),
       releaseBoundSeconds: SWEEP_GRACE_SECONDS + 60,
       everyUnpaidHoldReleasedWithinBound: neverReleased === 0 && lateness.every((l) => l <= SWEEP_GRACE_SECONDS + 60 + 2),

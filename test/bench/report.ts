@@ -230,10 +230,16 @@ function faultsAndChaos(r: any): string[] {
       ...c.faults.map((f: any) => `| ${f.fault} | ${f.atSecond} | ${f.downSeconds} | ${f.server5xx} | ${f.refusedConnections} | ${f.secondsFromRestartToNormal ?? 'never'} | ${f.secondsFromKillToNormal ?? 'never'} |`),
       '',
     );
+    for (const x of c.offlineCrashes ?? []) {
+      lines.push(`serverless-offline exited by itself at ${x.atSecond} s (${x.error || 'no error line'}); the watchdog started it again in ${x.restartedAfterSeconds ?? '?'} s. Local only: on AWS, API Gateway, Lambda and the SQS poller are managed.`, '');
+    }
     const inv = c.invariants;
     lines.push(
       `Invariants after the run: **${inv.oversells} oversells**, money ${inv.money.conserved ? '**conserved**' : '**NOT conserved**'} (charged by clients ${fmt(inv.money.chargedByClients)}, in the ledgers ${fmt(inv.money.chargedInLedgers)} = balances ${fmt(inv.money.balancesNow)} + paid ${fmt(inv.money.paidForSeats)}), audit problems: ${inv.auditProblems.length}; largest live active set ${inv.largestLiveActiveSet}/${inv.maxActive}; ${inv.unpaidHolds} unpaid holds, ${inv.unpaidHoldsNeverReleased} never released, released ${inv.releaseSecondsAfterExpiry.p50} s (p50) / ${inv.releaseSecondsAfterExpiry.max} s (max) after they ran out (bound: sweep grace + 60 s = ${inv.releaseBoundSeconds} s): ${inv.everyUnpaidHoldReleasedWithinBound ? 'met' : 'missed'}.`,
       '',
+      ...(inv.unreleased?.length
+        ? [`Never seen released: ${inv.unreleased.map((u: any) => `${u.reservationId} (${u.seat}, ${u.secondsOverdue} s overdue, seat ${u.seatStatus ?? '?'}${u.seatHeldByThisHold ? ' and still held by it' : ', taken by another'})`).join('; ')}.`, '']
+        : []),
       `Outcomes: ${Object.entries(c.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}. 5xx by route: ${Object.entries(c.server5xxByRoute).map(([k, v]) => `${k}: ${v}`).join('; ') || 'none'}.`,
       '',
       '![answers per second during the chaos run](chaos-answers.svg)',

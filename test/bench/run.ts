@@ -45,6 +45,20 @@ async function chaosOnly() {
   rmSync(dir, { recursive: true, force: true });
   await writeResults(dir, results);
   console.log(`\nbench: chaos report written to ${join('bench-results', 'chaos', 'report.md')}`);
+  // The invariants are the run's verdict (CI runs the short form): figures like 5xx and
+  // recovery times are reported, never judged.
+  const inv = (results.chaos as Awaited<ReturnType<typeof chaosRun>>).invariants;
+  const broken = [
+    inv.oversells > 0 && `${inv.oversells} oversells`,
+    inv.auditProblems.length > 0 && `audit: ${inv.auditProblems.slice(0, 5).join('; ')}`,
+    !inv.money.conserved && 'money not conserved',
+    inv.largestLiveActiveSet > inv.maxActive && `active set ${inv.largestLiveActiveSet} above ${inv.maxActive}`,
+    !inv.everyUnpaidHoldReleasedWithinBound && `${inv.unpaidHoldsNeverReleased} unpaid holds never released, latest ${inv.releaseSecondsAfterExpiry.max} s after expiry`,
+  ].filter(Boolean);
+  if (broken.length > 0) {
+    console.error(`bench: chaos invariants broken: ${broken.join(' | ')}`);
+    process.exitCode = 1;
+  } else console.log('bench: chaos invariants held: 0 oversells, money conserved, active set within its maximum, every unpaid hold released in time');
 }
 
 async function main() {
