@@ -1,9 +1,13 @@
 // CloudWatch alarms, their SNS topic and a dashboard for deployed stages (local stages
 // get none). serverless.yml includes this through ${file(infra/monitoring.js)}; the HTTP
 // routes are read from the functions it declares, so a new endpoint gets its alarms
-// without a second list. What each alarm means and what to do: README "Operations".
+// without a second list. When the stage creates its ElastiCache cluster (infra/redis.js,
+// redisMode create), every node gets CPU, memory, connection and eviction alarms and the
+// dashboard a Redis row. What each alarm means and what to do: README "Operations".
 // test/e2e/deploy-config.test.ts checks the packaged template for them.
 'use strict';
+
+const redis = require('./redis');
 
 /** Functions that run as jobs (schedules and the SQS consumer), by their serverless.yml name. */
 const JOBS = ['admitWaitingUsers', 'releaseHold', 'sweepExpiredHolds'];
@@ -20,6 +24,18 @@ const MUST_STAY_ZERO = {
   JobFailures: 'A scheduled job or the release consumer failed.',
   AdmissionPassFailed: 'An admission pass failed: waiting users are not being admitted.',
 };
+
+/**
+ * ElastiCache metrics alarmed on every node of a cluster the stage creates (infra/redis.js).
+ * Node-based clusters publish them per node (dimension CacheClusterId: <group>-<shard>-<node>);
+ * every node is alarmed, since a failover turns any replica into a primary.
+ */
+const REDIS_METRICS = [
+  { metric: 'EngineCPUUtilization', id: 'EngineCpu', name: 'engine-cpu', stat: 'Average', param: 'alarmRedisEngineCpuPercent', what: 'the Redis engine thread used more than {t}% CPU in 3 of the last 5 minutes (queue scripts will slow down; add shards or a larger node type)', periods: 5, datapoints: 3 },
+  { metric: 'DatabaseMemoryUsagePercentage', id: 'Memory', name: 'memory', stat: 'Maximum', param: 'alarmRedisMemoryPercent', what: 'Redis data used more than {t}% of the node\'s memory for 5 minutes (evictions or refused writes follow at 100%)', periods: 5, datapoints: 5 },
+  { metric: 'CurrConnections', id: 'Connections', name: 'connections', stat: 'Maximum', param: 'alarmRedisConnections', what: 'more than {t} client connections for 3 minutes (each warm Lambda container holds about one per node)', periods: 3, datapoints: 3 },
+  { metric: 'Evictions', id: 'Evictions', name: 'evictions', stat: 'Sum', threshold: 0, what: 'Redis evicted keys: it ran out of memory and dropped queue, claim or limit keys', periods: 1, datapoints: 1 },
+];
 
 const logicalName = (fnName) => fnName.charAt(0).toUpperCase() + fnName.slice(1);
 /** "GET /v1/concerts/{concertId}/dates" -> "GetV1ConcertsConcertidDates" (for logical ids). */
@@ -38,6 +54,11 @@ module.exports = async ({ resolveVariable, resolveConfigurationProperty }) => {
   const errorRatePercent = Number(await resolveVariable('param:alarmErrorRatePercent'));
   const p99Ms = Number(await resolveVariable('param:alarmLatencyP99Ms'));
   const admissionSilentMinutes = Number(await resolveVariable('param:alarmAdmissionSilentMinutes'));
+
+  const redisSettings = await redis.settings(resolveVariable);
+  const redisNodes = redisSettings.mode === 'create' ? redis.nodeIds(redisSettings) : [];
+  const redisThresholds = {};
+  for (const m of REDIS_METRICS) redisThresholds[m.metric] = m.param ? Number(await resolveVariable(`param:${m.param}`)) : m.threshold;
 
   const declared = await resolveConfigurationProperty(['functions']);
   const functions = Object.assign({}, ...(Array.isArray(declared) ? declared : [declared]));
@@ -212,12 +233,33 @@ module.exports = async ({ resolveVariable, resolveConfigurationProperty }) => {
     });
   }
 
-  resources.OperationsDashboard = { Type: 'AWS::CloudWatch::Dashboard', Properties: dashboard(prefix, service, stage, routes) };
+  // The ElastiCache cluster's nodes (only when this stage creates it).
+  for (const node of redisNodes) {
+    const nodeId = node.slice(redisSettings.replicationGroupId.length + 1).replace(/-/g, '');
+    for (const m of REDIS_METRICS) {
+      const threshold = redisThresholds[m.metric];
+      resources[`RedisNode${nodeId}${m.id}Alarm`] = alarm({
+        AlarmName: `redis-${m.name} ${node}`,
+        AlarmDescription: `${node}: ${m.what.replace('{t}', threshold)}.`,
+        Namespace: 'AWS/ElastiCache',
+        MetricName: m.metric,
+        Dimensions: [{ Name: 'CacheClusterId', Value: node }],
+        Statistic: m.stat,
+        Period: 60,
+        EvaluationPeriods: m.periods,
+        DatapointsToAlarm: m.datapoints,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: threshold,
+      });
+    }
+  }
+
+  resources.OperationsDashboard = { Type: 'AWS::CloudWatch::Dashboard', Properties: dashboard(prefix, service, stage, routes, redisNodes) };
   return resources;
 };
 
 /** The dashboard body: a JSON string with ${...} references Fn::Sub fills in. */
-function dashboard(prefix, service, stage, routes) {
+function dashboard(prefix, service, stage, routes, redisNodes) {
   const app = (name) => ['ConcertTicketing', name, 'service', service, 'stage', stage];
   const route = (name, { method, path }) => ['AWS/ApiGateway', name, 'ApiId', '${HttpApi}', 'Stage', '$default', 'Method', method, 'Resource', path];
   const widget = (title, metrics, extra = {}) => ({
@@ -253,5 +295,15 @@ function dashboard(prefix, service, stage, routes) {
       ['AWS/DynamoDB', 'WriteThrottleEvents', 'TableName', `\${${t}}`],
     ])),
   ];
+  if (redisNodes.length > 0) {
+    const nodes = (metric, extra) => redisNodes.map((node) => ['AWS/ElastiCache', metric, 'CacheClusterId', node, ...(extra ? [extra] : [])]);
+    widgets.push(
+      widget('Redis engine CPU per node (%)', nodes('EngineCPUUtilization'), { stat: 'Maximum' }),
+      widget('Redis memory used per node (%)', nodes('DatabaseMemoryUsagePercentage'), { stat: 'Maximum' }),
+      widget('Redis connections per node', nodes('CurrConnections'), { stat: 'Maximum' }),
+      // The queue, claims and limits run as Lua scripts (EVALSHA).
+      widget('Redis evictions and script calls per node', [...nodes('Evictions'), ...nodes('EvalBasedCmds', { yAxis: 'right' })]),
+    );
+  }
   return { DashboardName: `${prefix}-operations`, DashboardBody: { 'Fn::Sub': JSON.stringify({ widgets }) } };
 }

@@ -50,11 +50,26 @@ const schema = z.object({
     .transform((v) => v.split(',').map((id) => id.trim()).filter(Boolean))
     .optional(),
   JWT_JWKS_URL: optionalUrl,
+  // The key set itself (JSON {keys: [...]}), instead of JWT_JWKS_URL: no fetch at all.
+  JWT_JWKS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return undefined;
+      try {
+        const set = JSON.parse(v);
+        if (Array.isArray(set?.keys) && set.keys.length > 0) return set as { keys: Record<string, unknown>[] };
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON key set {"keys": [...]}' });
+      return z.NEVER;
+    }),
   // Tokens issued (iat) longer ago than this are refused even if they have not expired.
   JWT_MAX_AGE_SECONDS: int(24 * 3600, 60, 30 * 24 * 3600),
   DEV_TOKEN_TTL_SECONDS: int(12 * 3600, 60),
   // Deployed stages: the SSM parameters the secrets are read from at cold start
-  // (lib/secrets.ts). The JWT one holds JSON {issuer, audience?, clientIds?, jwksUrl}.
+  // (lib/secrets.ts). The JWT one holds JSON {issuer, audience?, clientIds?, jwksUrl | jwks}.
   REDIS_PASSWORD_PARAMETER: z.string().optional(),
   JWT_SETTINGS_PARAMETER: z.string().optional(),
 
@@ -133,7 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A local stage deployed by mistake would serve development tokens to anyone.
     throw new Error(`Invalid configuration: stage "${cfg.STAGE}" with a shared JWT_SECRET cannot run on AWS; deploy with JWT_JWKS_URL`);
   }
-  if (isLocalStage(cfg.STAGE) && !cfg.JWT_SECRET && !cfg.JWT_JWKS_URL) {
+  if (isLocalStage(cfg.STAGE) && !cfg.JWT_SECRET && !cfg.JWT_JWKS_URL && !cfg.JWT_JWKS) {
     throw new Error('Invalid configuration: local stages need JWT_SECRET (npm start generates one)');
   }
   if (!isLocalStage(cfg.STAGE)) checkDeployedStage(cfg);
@@ -146,8 +161,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  */
 function checkDeployedStage(cfg: Config): void {
   const stage = `stage "${cfg.STAGE}"`;
-  if (!cfg.JWT_JWKS_URL || !cfg.JWT_ISSUER) {
-    throw new Error(`Invalid configuration: ${stage} needs JWT_JWKS_URL and JWT_ISSUER (the identity provider's JWKS and issuer)`);
+  if (!(cfg.JWT_JWKS_URL || cfg.JWT_JWKS) || !cfg.JWT_ISSUER) {
+    throw new Error(`Invalid configuration: ${stage} needs JWT_JWKS_URL (or JWT_JWKS) and JWT_ISSUER (the identity provider's JWKS and issuer)`);
   }
   if (!cfg.JWT_AUDIENCE && !(cfg.JWT_CLIENT_IDS && cfg.JWT_CLIENT_IDS.length > 0)) {
     throw new Error(`Invalid configuration: ${stage} needs JWT_AUDIENCE or JWT_CLIENT_IDS, so tokens minted for other applications are refused`);

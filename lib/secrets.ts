@@ -3,8 +3,12 @@
  * Store (Powertools parameters), never from plain Lambda environment variables:
  *
  *   REDIS_PASSWORD_PARAMETER  SecureString: the Redis AUTH token          -> REDIS_PASSWORD
- *   JWT_SETTINGS_PARAMETER    String, JSON {issuer, jwksUrl, audience?, clientIds?}
- *                                                 -> JWT_ISSUER, JWT_JWKS_URL, JWT_AUDIENCE, JWT_CLIENT_IDS
+ *   JWT_SETTINGS_PARAMETER    String, JSON {issuer, jwksUrl | jwks, audience?, clientIds?}
+ *                                                 -> JWT_ISSUER, JWT_JWKS_URL | JWT_JWKS, JWT_AUDIENCE, JWT_CLIENT_IDS
+ *
+ * `jwks` is the identity provider's public key set itself ({keys: [...]}, e.g. Cognito's
+ * .well-known/jwks.json): functions in a VPC with no route to the internet (infra/redis.js)
+ * verify tokens without fetching it. Update the parameter when the provider adds a key.
  *
  * The function roles may read exactly these two parameters (serverless.yml). Stages that
  * name no parameter (local, test) keep reading everything from the environment.
@@ -12,12 +16,15 @@
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { z } from 'zod';
 
-const JwtSettings = z.strictObject({
-  issuer: z.string().min(1),
-  jwksUrl: z.url(),
-  audience: z.string().min(1).optional(),
-  clientIds: z.union([z.array(z.string().min(1)), z.string().min(1)]).optional(),
-});
+const JwtSettings = z
+  .strictObject({
+    issuer: z.string().min(1),
+    jwksUrl: z.url().optional(),
+    jwks: z.looseObject({ keys: z.array(z.looseObject({ kty: z.string() })).min(1) }).optional(),
+    audience: z.string().min(1).optional(),
+    clientIds: z.union([z.array(z.string().min(1)), z.string().min(1)]).optional(),
+  })
+  .refine((s) => (s.jwksUrl === undefined) !== (s.jwks === undefined), { message: 'give exactly one of jwksUrl and jwks', path: ['jwksUrl'] });
 
 /** Reads the named parameters; `decrypt` names the SecureStrings. */
 export type ParameterReader = (names: { decrypt: string[]; json: string[] }) => Promise<Record<string, unknown>>;
@@ -58,11 +65,12 @@ export async function withSecrets(env: NodeJS.ProcessEnv, read: ParameterReader 
   if (jwtName) {
     const parsed = JwtSettings.safeParse(values[jwtName]);
     if (!parsed.success) {
-      throw new Error(`Invalid configuration: SSM parameter ${jwtName} must be JSON {issuer, jwksUrl, audience?, clientIds?}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new Error(`Invalid configuration: SSM parameter ${jwtName} must be JSON {issuer, jwksUrl | jwks, audience?, clientIds?}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
     const s = parsed.data;
     out.JWT_ISSUER = s.issuer;
-    out.JWT_JWKS_URL = s.jwksUrl;
+    out.JWT_JWKS_URL = s.jwksUrl ?? '';
+    out.JWT_JWKS = s.jwks ? JSON.stringify(s.jwks) : '';
     out.JWT_AUDIENCE = s.audience ?? '';
     out.JWT_CLIENT_IDS = Array.isArray(s.clientIds) ? s.clientIds.join(',') : (s.clientIds ?? '');
   }

@@ -15,7 +15,7 @@
  *   - Cognito's `token_use`, when present, is `access` (an ID token is for the client app,
  *     not for calling APIs).
  */
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { isLocalStage, runningOnAws, type Config } from '../config';
 import { DependencyUnavailableError, ForbiddenError, UnauthorizedError } from '../errors';
@@ -43,7 +43,11 @@ export class Identity {
 
   constructor(private readonly config: Config) {
     this.secret = config.JWT_SECRET ? new TextEncoder().encode(config.JWT_SECRET) : undefined;
-    this.jwks = config.JWT_JWKS_URL ? createRemoteJWKSet(new URL(config.JWT_JWKS_URL), { timeoutDuration: config.DEPENDENCY_TIMEOUT_MS }) : undefined;
+    this.jwks = config.JWT_JWKS
+      ? createLocalJWKSet(config.JWT_JWKS as unknown as Parameters<typeof createLocalJWKSet>[0])
+      : config.JWT_JWKS_URL
+        ? createRemoteJWKSet(new URL(config.JWT_JWKS_URL), { timeoutDuration: config.DEPENDENCY_TIMEOUT_MS })
+        : undefined;
     this.verifyOptions = {
       issuer: config.JWT_ISSUER || undefined,
       audience: config.JWT_AUDIENCE || undefined,

@@ -2,6 +2,16 @@
  * The Redis connection of an app (one per Lambda container; ElastiCache-style, Cluster
  * when REDIS_CLUSTER=true). Commands fail fast while Redis is unreachable instead of
  * queueing until the Lambda times out; callers map the failure to a 503.
+ *
+ * ElastiCache (infra/redis.js): a rediss:// URL is TLS. In cluster mode the client is
+ * given the configuration endpoint, connects to the nodes by the host names the cluster
+ * announces (dnsLookup keeps the name, so the TLS certificate matches) and uses TLS and
+ * the AUTH token on every node connection.
+ *
+ * The connection opens on the first command, not when the app is composed: every
+ * handler composes the app, but only the functions that use Redis run in its VPC
+ * (serverless.yml `vpc`); the others (health, the concert list, balance, ...) must not
+ * try, and retry forever, to reach a cluster they have no route to.
  */
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import type { Config } from '../config';
@@ -11,6 +21,7 @@ export type RedisClient = Redis | Cluster;
 
 export function createRedis(config: Config): RedisClient {
   const options: RedisOptions = {
+    lazyConnect: true,
     connectTimeout: config.DEPENDENCY_TIMEOUT_MS,
     commandTimeout: config.DEPENDENCY_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
@@ -23,6 +34,7 @@ export function createRedis(config: Config): RedisClient {
   if (config.REDIS_CLUSTER) {
     const url = new URL(config.REDIS_URL);
     client = new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
+      lazyConnect: true,
       enableAutoPipelining: true,
       dnsLookup: (address, callback) => callback(null, address),
       redisOptions: {

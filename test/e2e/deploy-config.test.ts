@@ -33,7 +33,11 @@ describe('stage configuration', () => {
 
   it('declares alarms and a dashboard on deployed stages only', async () => {
     const types = (service: any) => Object.values(service.resources as Record<string, any>).map((r) => r.Type);
-    expect(types(await printService(projectDir, 'local'))).not.toContain('AWS::CloudWatch::Alarm');
+    const local = await printService(projectDir, 'local');
+    expect(types(local)).not.toContain('AWS::CloudWatch::Alarm');
+    // Nor a VPC or ElastiCache: local stages use the embedded (or LocalStack's) Redis.
+    expect(types(local).filter((t) => /^AWS::(EC2|ElastiCache)::/.test(t))).toEqual([]);
+    expect(Object.values(Object.assign({}, ...[local.functions].flat()) as Record<string, any>).filter((f) => f.vpc)).toEqual([]);
     expect(types(await printService(projectDir, 'prod', cleanEnv()))).toEqual(expect.arrayContaining(['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::Dashboard', 'AWS::SNS::Topic']));
   });
 
@@ -277,6 +281,75 @@ describe('the packaged prod stack', () => {
       // Only references Fn::Sub can resolve: resources of this template and pseudo parameters.
       const refs = [...body.matchAll(/\$\{([^}]+)\}/g)].map((m: RegExpMatchArray) => m[1]!);
       for (const ref of refs) expect(ref.startsWith('AWS::') || ref in resources).toBe(true);
+    });
+  });
+
+  describe('ElastiCache and its VPC (infra/redis.js)', () => {
+    const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type) as [string, any][];
+    const clientGroup = { 'Fn::GetAtt': ['RedisClientSecurityGroup', 'GroupId'] };
+
+    it('creates a cluster-mode group, Multi-AZ with a replica per shard, encrypted in transit and at rest, AUTH token from SSM', () => {
+      const groups = ofType('AWS::ElastiCache::ReplicationGroup');
+      expect(groups).toHaveLength(1);
+      const [, group] = groups[0]!;
+      expect(group.Properties).toMatchObject({
+        ClusterMode: 'enabled',
+        MultiAZEnabled: true,
+        AutomaticFailoverEnabled: true,
+        TransitEncryptionEnabled: true,
+        AtRestEncryptionEnabled: true,
+        AuthToken: '{{resolve:ssm-secure:/concert-ticketing/prod/redis-password}}',
+      });
+      expect(group.Properties.ReplicasPerNodeGroup).toBeGreaterThanOrEqual(1);
+      expect(['valkey', 'redis']).toContain(group.Properties.Engine);
+      expect(Number(String(group.Properties.EngineVersion).split('.')[0])).toBeGreaterThanOrEqual(7);
+      expect(group.Properties.CacheParameterGroupName).toMatch(/\.cluster\.on$/);
+      expect(group.DeletionPolicy).toBe('Snapshot');
+      // The subnet group spans two Availability Zones.
+      const subnets = resources[group.Properties.CacheSubnetGroupName.Ref].Properties.SubnetIds.map((s: any) => resources[s.Ref].Properties.AvailabilityZone);
+      expect(subnets.map((az: any) => az['Fn::Select'][0]).sort()).toEqual([0, 1]);
+    });
+
+    it('runs exactly the functions that use Redis in the VPC, and points them at the cluster over TLS', () => {
+      const functions = ofType('AWS::Lambda::Function');
+      const inVpc = functions.filter(([, f]) => f.Properties.VpcConfig).map(([id]) => id);
+      const outside = functions.filter(([, f]) => !f.Properties.VpcConfig).map(([id]) => id);
+      // test/integration/outside-vpc.test.ts proves these send no Redis command.
+      expect(outside.sort()).toEqual(['BalanceGet', 'BalanceHistory', 'ConcertsList', 'Health', 'PaymentList', 'ReservationGet'].map((n) => `${n}LambdaFunction`));
+      expect(inVpc).toEqual(expect.arrayContaining(['QueueEnterLambdaFunction', 'QueueStatusLambdaFunction', 'ReservationHoldLambdaFunction', 'PaymentCreateLambdaFunction', 'AdmitWaitingUsersLambdaFunction', 'ReleaseHoldLambdaFunction', 'SweepExpiredHoldsLambdaFunction']));
+      for (const [, f] of functions) {
+        const env = f.Properties.Environment.Variables;
+        expect(env.REDIS_CLUSTER).toBe('true');
+        expect(env.REDIS_URL['Fn::Join'][1][0]).toBe('rediss://');
+        if (!f.Properties.VpcConfig) continue;
+        expect(f.Properties.VpcConfig.SecurityGroupIds).toEqual([clientGroup]);
+        expect(f.Properties.VpcConfig.SubnetIds).toEqual([{ Ref: 'PrivateSubnet1' }, { Ref: 'PrivateSubnet2' }]);
+      }
+    });
+
+    it('opens 6379 only from the functions, and reaches DynamoDB, SQS and SSM through endpoints, with no NAT gateway', () => {
+      const ingress = ofType('AWS::EC2::SecurityGroupIngress').map(([, r]) => r.Properties);
+      expect(ingress).toEqual([expect.objectContaining({ GroupId: { 'Fn::GetAtt': ['RedisSecurityGroup', 'GroupId'] }, FromPort: 6379, ToPort: 6379, SourceSecurityGroupId: clientGroup })]);
+      expect(resources.RedisSecurityGroup.Properties.SecurityGroupIngress).toBeUndefined();
+      const endpoints = ofType('AWS::EC2::VPCEndpoint').map(([, r]) => [r.Properties.ServiceName['Fn::Sub'].split('.').at(-1), r.Properties.VpcEndpointType]);
+      expect(endpoints.sort()).toEqual([['dynamodb', 'Gateway'], ['sqs', 'Interface'], ['ssm', 'Interface']]);
+      expect(ofType('AWS::EC2::NatGateway')).toEqual([]);
+      expect(ofType('AWS::EC2::InternetGateway')).toEqual([]);
+    });
+
+    it('alarms on engine CPU and memory of every node, with a Redis row on the dashboard', () => {
+      const group = resources.RedisReplicationGroup.Properties;
+      const nodes = group.NumNodeGroups * (group.ReplicasPerNodeGroup + 1);
+      const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => a.Namespace === 'AWS/ElastiCache');
+      for (const metric of ['EngineCPUUtilization', 'DatabaseMemoryUsagePercentage']) {
+        const on = alarms.filter((a) => a.MetricName === metric);
+        expect(on).toHaveLength(nodes);
+        const ids = on.map((a) => a.Dimensions.find((d: any) => d.Name === 'CacheClusterId').Value);
+        expect(new Set(ids).size).toBe(nodes);
+        for (const id of ids) expect(id).toMatch(new RegExp(`^${group.ReplicationGroupId}-\\d{4}-\\d{3}$`));
+      }
+      const body = JSON.parse(resources.OperationsDashboard.Properties.DashboardBody['Fn::Sub']);
+      expect(body.widgets.map((w: any) => w.properties.title)).toEqual(expect.arrayContaining(['Redis engine CPU per node (%)', 'Redis memory used per node (%)']));
     });
   });
 

@@ -57,6 +57,14 @@ describe('secrets from SSM Parameter Store', () => {
       Value: JSON.stringify({ issuer: 'https://issuer.example.com', jwksUrl: 'https://issuer.example.com/jwks.json', clientIds: ['web-app', 'ios-app'] }),
     },
     '/concert-ticketing/prod/jwt-bad': { Type: 'String', Value: JSON.stringify({ issuer: 'https://issuer.example.com' }) },
+    '/concert-ticketing/prod/jwt-both': {
+      Type: 'String',
+      Value: JSON.stringify({ issuer: 'https://issuer.example.com', jwksUrl: 'https://issuer.example.com/jwks.json', jwks: { keys: [{ kty: 'RSA', kid: 'k1', n: 'AQAB', e: 'AQAB' }] }, clientIds: 'web-app' }),
+    },
+    '/concert-ticketing/prod/jwt-inline': {
+      Type: 'String',
+      Value: JSON.stringify({ issuer: 'https://issuer.example.com', jwks: { keys: [{ kty: 'RSA', kid: 'k1', alg: 'RS256', n: 'AQAB', e: 'AQAB' }] }, clientIds: 'web-app' }),
+    },
   };
 
   beforeAll(async () => {
@@ -106,5 +114,12 @@ describe('secrets from SSM Parameter Store', () => {
   it('fails the cold start with a clear message when a parameter is missing or malformed', async () => {
     await expect(withSecrets({ ...deployedEnv, REDIS_PASSWORD_PARAMETER: '/concert-ticketing/prod/nope' }, reader())).rejects.toThrow(/cannot read the SSM parameters/);
     await expect(withSecrets({ ...deployedEnv, JWT_SETTINGS_PARAMETER: '/concert-ticketing/prod/jwt-bad' }, reader())).rejects.toThrow(/jwksUrl/);
+    await expect(withSecrets({ ...deployedEnv, JWT_SETTINGS_PARAMETER: '/concert-ticketing/prod/jwt-both' }, reader())).rejects.toThrow(/exactly one of jwksUrl and jwks/);
+  });
+
+  it('takes the key set itself from the JWT settings, for functions that cannot fetch it', async () => {
+    const cfg = loadConfig(await withSecrets({ ...deployedEnv, JWT_SETTINGS_PARAMETER: '/concert-ticketing/prod/jwt-inline' }, reader()));
+    expect(cfg.JWT_JWKS_URL).toBeUndefined();
+    expect(cfg.JWT_JWKS).toEqual({ keys: [expect.objectContaining({ kty: 'RSA', kid: 'k1' })] });
   });
 });

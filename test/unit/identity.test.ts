@@ -50,13 +50,17 @@ describe('deployed-stage token rules', () => {
   let jwksUrl: string;
   let privateKey: CryptoKey;
   let otherKey: CryptoKey;
+  let jwks: { keys: Record<string, unknown>[] };
+  let fetches = 0;
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256');
     privateKey = pair.privateKey;
     otherKey = (await generateKeyPair('RS256')).privateKey;
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    jwks = { keys: [jwk] };
     server = createServer((_req, res) => {
+      fetches++;
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ keys: [jwk] }));
     });
@@ -121,6 +125,18 @@ describe('deployed-stage token rules', () => {
   it('401: token_use id where an access token is required', async () => {
     const id = new Identity(prodConfig({ JWT_CLIENT_IDS: CLIENT }));
     await expect(id.authenticate(`Bearer ${await token({ token_use: 'id', aud: CLIENT })}`)).rejects.toMatchObject({ status: 401, details: { claim: 'token_use' } });
+  });
+
+  // Functions in a VPC without a route to the internet (infra/redis.js) are given the key set itself.
+  it('verifies against a key set given inline (JWT_JWKS) without fetching anything', async () => {
+    const id = new Identity(prodConfig({ JWT_CLIENT_IDS: CLIENT, JWT_JWKS_URL: '', JWT_JWKS: JSON.stringify(jwks) }));
+    const before = fetches;
+    expect(await id.authenticate(`Bearer ${await token()}`)).toEqual({ userId: 'user-1', admin: false });
+    await rejects(id, await token({}, otherKey));
+    await rejects(id, await token({ iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_OTHERPOOL' }));
+    expect(fetches).toBe(before);
+    expect(() => prodConfig({ JWT_CLIENT_IDS: CLIENT, JWT_JWKS_URL: '', JWT_JWKS: '{"keys":[]}' })).toThrow(/JWT_JWKS/);
+    expect(() => prodConfig({ JWT_CLIENT_IDS: CLIENT, JWT_JWKS_URL: '' })).toThrow(/needs JWT_JWKS_URL \(or JWT_JWKS\)/);
   });
 
   it('401: signed by a key that is not in the JWKS, and HS256 with the local secret', async () => {
