@@ -21,6 +21,8 @@ module.exports = {
   // ESM-only dependencies are compiled to CommonJS like our own code.
   transformIgnorePatterns: ['/node_modules/(?!(jose|@middy)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  // Every answer seen over HTTP must match the OpenAPI document (test/support/contract.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/support/contract-setup.ts'],
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 120000,
   maxWorkers: 2,

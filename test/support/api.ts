@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
+import { checkResponse } from './contract';
 
 export const baseUrl = () => {
   const url = process.env.TEST_BASE_URL;
@@ -47,12 +48,10 @@ export async function api<T = any>(method: string, path: string, o: CallOptions 
   } catch {
     // not JSON (e.g. API Gateway's own 404): keep the text
   }
-  return {
-    status: res.statusCode,
-    body: parsed,
-    headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])),
-    ms: performance.now() - started,
-  };
+  const ms = performance.now() - started;
+  const answer = { status: res.statusCode, body: parsed, headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])), ms };
+  checkResponse(method, path, answer.status, parsed, answer.headers['content-type']);
+  return answer;
 }
 
 /** A unique id for this test run, so tests never share concerts or users. */

@@ -70,7 +70,8 @@ const ERROR_TEXT: Record<number, string> = {
   403: 'Not allowed (FORBIDDEN, QUEUE_TOKEN_NOT_ACTIVE, ...)',
   404: 'Not found',
   409: 'Conflict (SEAT_NOT_AVAILABLE, INSUFFICIENT_BALANCE, ALREADY_PAID, ...)',
-  429: 'Too many requests',
+  422: 'Well-formed but refused (BALANCE_LIMIT_EXCEEDED, IDEMPOTENCY_KEY_REUSED, ...)',
+  429: 'Too many requests (RATE_LIMITED, TOO_MANY_UNPAID_HOLDS: Retry-After says when to try again; nothing was done)',
   503: 'A dependency is down (DEPENDENCY_UNAVAILABLE); nothing was changed',
 };
 
@@ -96,7 +97,8 @@ export async function buildDocument() {
     const responses: Record<string, unknown> = { [String(doc.success.status)]: success };
     if (doc.success.alsoOk) responses['200'] = success;
     const errors = new Set<number>([...(doc.errors ?? []), 503]);
-    if (route.body || route.query || route.headers || route.path) errors.add(400);
+    // Every route refuses input it does not take (a query string on a route without one, bad JSON).
+    errors.add(400);
     if (route.auth !== 'public') [401, 403].forEach((s) => errors.add(s));
     for (const status of [...errors].sort()) responses[String(status)] = errorResponse(ERROR_TEXT[status] ?? 'Error');
     const operation: Record<string, unknown> = {

@@ -136,7 +136,7 @@ export interface RouteDoc {
   success: { status: number; schema: string; alsoOk?: boolean };
   /** The route reads X-Queue-Token: required (booking) or the route's own subject. */
   queueToken?: boolean;
-  /** Error statuses besides the 400/401/403/503 every authenticated route may give. */
+  /** Error statuses besides 400 and 503 (every route) and 401/403 (every authenticated route). */
   errors?: number[];
 }
 
@@ -149,8 +149,8 @@ export const routeDocs: Record<string, RouteDoc> = {
     success: { status: 201, schema: 'QueueTicket', alsoOk: true },
     errors: [404, 409],
   },
-  'GET /v1/queue/status': { summary: 'Status of the caller\'s queue token; poll after pollAfterMs', success: { status: 200, schema: 'QueueTicket' }, queueToken: true },
-  'DELETE /v1/queue/tokens/current': { summary: 'Leave the queue or give up the active slot', success: { status: 200, schema: 'QueueTicket' }, queueToken: true },
+  'GET /v1/queue/status': { summary: 'Status of the caller\'s queue token; poll after pollAfterMs (sooner than half of it: 429, the place is kept)', success: { status: 200, schema: 'QueueTicket' }, queueToken: true, errors: [429] },
+  'DELETE /v1/queue/tokens/current': { summary: 'Leave the queue or give up the active slot', success: { status: 200, schema: 'QueueTicket' }, queueToken: true, errors: [429] },
   'GET /v1/concerts': { summary: 'Concerts with their dates (public)', success: { status: 200, schema: 'ConcertList' } },
   'GET /v1/concerts/{concertId}/dates': { summary: 'Dates with seats left (ACTIVE queue token)', success: { status: 200, schema: 'Dates' }, queueToken: true, errors: [404] },
   'GET /v1/concerts/{concertId}/dates/{date}/seats': {
@@ -161,9 +161,9 @@ export const routeDocs: Record<string, RouteDoc> = {
   },
   'POST /v1/reservations': { summary: 'Hold a seat', success: { status: 201, schema: 'Reservation' }, queueToken: true, errors: [404, 409, 429] },
   'GET /v1/reservations/{reservationId}': { summary: 'The caller\'s reservation', success: { status: 200, schema: 'Reservation' }, errors: [404] },
-  'DELETE /v1/reservations/{reservationId}': { summary: 'Give an unpaid hold back now', success: { status: 200, schema: 'Reservation' }, errors: [404, 409] },
+  'DELETE /v1/reservations/{reservationId}': { summary: 'Give an unpaid hold back now', success: { status: 200, schema: 'Reservation' }, errors: [404, 409, 429] },
   'GET /v1/balance': { summary: 'The caller\'s balance', success: { status: 200, schema: 'Balance' } },
-  'POST /v1/balance/charges': { summary: 'Top up the balance', success: { status: 201, schema: 'Charge' }, errors: [409] },
+  'POST /v1/balance/charges': { summary: 'Top up the balance', success: { status: 201, schema: 'Charge' }, errors: [409, 422, 429] },
   'GET /v1/balance/history': { summary: 'Ledger entries, newest first', success: { status: 200, schema: 'History' } },
   'POST /v1/payments': { summary: 'Pay the caller\'s held seat(s) from the balance, in one transaction', success: { status: 201, schema: 'Payment' }, queueToken: true, errors: [402, 404, 409, 422] },
   'GET /v1/payments': { summary: 'The caller\'s payments, newest first', success: { status: 200, schema: 'Payments' } },

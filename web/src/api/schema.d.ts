@@ -251,7 +251,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Status of the caller's queue token; poll after pollAfterMs */
+        /** Status of the caller's queue token; poll after pollAfterMs (sooner than half of it: 429, the place is kept) */
         get: operations["queueStatus"];
         put?: never;
         post?: never;
@@ -597,7 +597,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Error */
+            /** @description Well-formed but refused (BALANCE_LIMIT_EXCEEDED, IDEMPOTENCY_KEY_REUSED, ...) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -865,6 +865,15 @@ export interface operations {
                     "application/json": components["schemas"]["Balance"];
                 };
             };
+            /** @description Invalid input (VALIDATION_FAILED, INVALID_JSON, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or invalid token (UNAUTHENTICATED, QUEUE_TOKEN_EXPIRED, ...) */
             401: {
                 headers: {
@@ -949,6 +958,24 @@ export interface operations {
             };
             /** @description Conflict (SEAT_NOT_AVAILABLE, INSUFFICIENT_BALANCE, ALREADY_PAID, ...) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but refused (BALANCE_LIMIT_EXCEEDED, IDEMPOTENCY_KEY_REUSED, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED, TOO_MANY_UNPAID_HOLDS: Retry-After says when to try again; nothing was done) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1042,6 +1069,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConcertList"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, INVALID_JSON, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description A dependency is down (DEPENDENCY_UNAVAILABLE); nothing was changed */
@@ -1359,6 +1395,15 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description Invalid input (VALIDATION_FAILED, INVALID_JSON, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is down (DEPENDENCY_UNAVAILABLE); nothing was changed */
             503: {
                 headers: {
@@ -1513,7 +1558,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Error */
+            /** @description Well-formed but refused (BALANCE_LIMIT_EXCEEDED, IDEMPOTENCY_KEY_REUSED, ...) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1544,13 +1589,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Status of the caller's queue token; poll after pollAfterMs */
+            /** @description Status of the caller's queue token; poll after pollAfterMs (sooner than half of it: 429, the place is kept) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["QueueTicket"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, INVALID_JSON, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or invalid token (UNAUTHENTICATED, QUEUE_TOKEN_EXPIRED, ...) */
@@ -1564,6 +1618,15 @@ export interface operations {
             };
             /** @description Not allowed (FORBIDDEN, QUEUE_TOKEN_NOT_ACTIVE, ...) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED, TOO_MANY_UNPAID_HOLDS: Retry-After says when to try again; nothing was done) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1691,6 +1754,15 @@ export interface operations {
                     "application/json": components["schemas"]["QueueTicket"];
                 };
             };
+            /** @description Invalid input (VALIDATION_FAILED, INVALID_JSON, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or invalid token (UNAUTHENTICATED, QUEUE_TOKEN_EXPIRED, ...) */
             401: {
                 headers: {
@@ -1702,6 +1774,15 @@ export interface operations {
             };
             /** @description Not allowed (FORBIDDEN, QUEUE_TOKEN_NOT_ACTIVE, ...) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED, TOO_MANY_UNPAID_HOLDS: Retry-After says when to try again; nothing was done) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1794,7 +1875,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests */
+            /** @description Too many requests (RATE_LIMITED, TOO_MANY_UNPAID_HOLDS: Retry-After says when to try again; nothing was done) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1939,6 +2020,15 @@ export interface operations {
             };
             /** @description Conflict (SEAT_NOT_AVAILABLE, INSUFFICIENT_BALANCE, ALREADY_PAID, ...) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED, TOO_MANY_UNPAID_HOLDS: Retry-After says when to try again; nothing was done) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
