@@ -9,13 +9,14 @@
  * ones (exponentially decayed over about a minute) plus the time the active ones have
  * run so far (each still-running session counts with its length so far, which keeps
  * the estimate from being biased towards the quick ones in the first minute of an
- * opening), blended with a prior worth PRIOR_SESSIONS sessions: the concert's
+ * opening; never above the session length setting), blended with a prior worth PRIOR_SESSIONS sessions: the concert's
  * `expectedSessionSeconds`, which defaults to this deployment's measured history
  * (history.ts) or, with none, the session length setting. The measured slot-release rate
  * (rateMilli) is blended in with the weight of the ended sessions, so it takes over as
  * they accumulate. Users ahead who will leave are
  * discounted by the measured share of queue departures that were drops (left or
- * abandoned). The range is a log-normal 80% interval from the uncertainty of the mean,
+ * abandoned), and only as many of them as there are free seats (beyond the active
+ * users' share) are expected to book: the rest pass at the admission budget. The range is a log-normal 80% interval from the uncertainty of the mean,
  * the randomness of P' session ends and a model error floor.
  */
 import type { EtaInputs } from './replies';
@@ -32,13 +33,20 @@ export interface WaitEstimate {
   etaRange: { low: number; high: number };
 }
 
-/** The estimated wait at `position`, or null when nobody is being admitted (queue paused). */
-export function estimateWait(position: number, e: EtaInputs): WaitEstimate | null {
+/**
+ * The estimated wait at `position`, or null when nobody is being admitted (queue paused).
+ * `seatsAvailable`: the concert's free seats now (null when unknown).
+ */
+export function estimateWait(position: number, e: EtaInputs, seatsAvailable: number | null = null): WaitEstimate | null {
   if (!(e.maxActive > 0) || !(e.admitPerSec > 0)) return null;
   const prior = (e.expectedMs > 0 ? e.expectedMs : e.activeMs) / 1000;
   if (!(prior > 0)) return null;
   const n = e.sesN + PRIOR_SESSIONS;
-  const meanSession = (e.sesSum + e.actExpo + PRIOR_SESSIONS * prior) / n;
+  // No session lasts longer than the session length setting (the admission loop ends it),
+  // which bounds the estimate while the running sessions' time so far outweighs the few
+  // that have ended (early in an opening, when nobody has finished yet).
+  const longest = e.activeMs > 0 ? e.activeMs / 1000 : Number.POSITIVE_INFINITY;
+  const meanSession = Math.min(longest, (e.sesSum + e.actExpo + PRIOR_SESSIONS * prior) / n);
   // Spread of session lengths from the ended ones; the prior's is that of an exponential (cv 1).
   const endedMean = (e.sesSum + PRIOR_SESSIONS * prior) / n;
   const secondMoment = (e.sesSq + PRIOR_SESSIONS * 2 * prior * prior) / n;
@@ -54,7 +62,16 @@ export function estimateWait(position: number, e: EtaInputs): WaitEstimate | nul
   const throughput = Math.min(e.admitPerSec, w * measured + (1 - w) * modelled);
   const dropShare = e.qDrop / (e.qAdm + e.qDrop + 5);
   const ahead = Math.max(1, position * (1 - dropShare));
-  const eta = ahead / throughput;
+  // Seats bound how many of them can book: each booking user takes at least one of the
+  // seats free now, after the active users (a full active set while people wait) have
+  // taken theirs. The users ahead beyond that find nothing and leave at once, so the
+  // queue moves past them at the admission budget, not at the pace of sessions.
+  const bookers = seatsAvailable == null ? ahead : Math.min(ahead, Math.max(0, seatsAvailable - e.maxActive));
+  // The users ahead who find nothing leave at once, as far as anything is known: the
+  // queue moves past them at the admission budget, and at the pace slots are measured to
+  // free up (never slower than the model's) as sessions end, with the same weight.
+  const passing = Math.min(e.admitPerSec, w * Math.max(modelled, measured) + (1 - w) * e.admitPerSec);
+  const eta = bookers / throughput + (ahead - bookers) / passing;
 
   const sigma = Math.sqrt(MODEL_SIGMA ** 2 + cv2 / n + cv2 / ahead);
   return {

@@ -53,7 +53,7 @@
 -- Time is Redis server time (TIME), one clock for every caller. Each script is
 -- O(log N) in the queue length plus O(k log N) for the k tokens it admits, places or ends.
 
-local RATE_TAU_MS = 30000          -- time constant of the slot-release rate average
+local RATE_TAU_MS = 10000          -- time constant of the slot-release rate average (an opening changes pace within seconds)
 local STATS_TAU_MS = 60000         -- time constant of the session and queue statistics (ETAs)
 local ADMISSION_LOG_MS = 3600000   -- admissions kept in the audit stream (trimmed by time)
 local PRUNE_BATCH = 1000           -- tokens ended per script run at most (bounds script time)

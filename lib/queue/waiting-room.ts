@@ -192,7 +192,7 @@ export class WaitingRoom {
 
   /** What the caller is told, remembering the estimate's wait per place as the next runs' hint. */
   private view(concertId: string, st: TokenStatus): TicketView {
-    const estimate = st.status === 'WAITING' ? estimateWait(st.position, st) : null;
+    const estimate = st.status === 'WAITING' ? estimateWait(st.position, st, st.seatsAvailable) : null;
     if (st.status === 'WAITING' && estimate) this.waitPerPlace.set(concertId, waitMsPerPlace(st.position, estimate));
     return view(st, estimate);
   }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
+import { round } from './stats';
 
 export function machine() {
   const version = (cmd: string, args: string[]) => {
@@ -100,6 +101,28 @@ export async function charts(results: any): Promise<Record<string, string>> {
         { mark: { type: 'rule', color: 'gray' }, encoding: { x: { datum: 0 }, y: { datum: 0 }, x2: { datum: Math.max(1, ...sim.series.etaVsWait.map((p: any) => p.wait)) }, y2: { datum: Math.max(1, ...sim.series.etaVsWait.map((p: any) => p.wait)) } } },
       ],
     });
+    const calib = sim.etaRelativeErrorPerPoll?.samples as { t: number; eta: number; remaining: number }[] | undefined;
+    if (calib?.length) {
+      const top = Math.max(1, ...calib.map((p) => Math.max(p.eta, p.remaining)));
+      out['eta-per-poll.svg'] = await svg({
+        $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+        title: 'Calibration: ETA told at a poll vs the wait that remained (s; every 20th poll, colour = seconds since the opening)',
+        width: 360,
+        height: 360,
+        data: { values: calib },
+        layer: [
+          {
+            mark: { type: 'point', opacity: 0.6, size: 14 },
+            encoding: {
+              x: { field: 'eta', type: 'quantitative', title: 'ETA told (s)' },
+              y: { field: 'remaining', type: 'quantitative', title: 'wait that remained (s)' },
+              color: { field: 't', type: 'quantitative', title: 's since opening' },
+            },
+          },
+          { mark: { type: 'rule', color: 'gray' }, encoding: { x: { datum: 0 }, y: { datum: 0 }, x2: { datum: top }, y2: { datum: top } } },
+        ],
+      });
+    }
     const lat = Object.entries(sim.latencyMsByEndpoint as Record<string, any>).flatMap(([endpoint, s]) => [
       { endpoint, percentile: 'p50', ms: s.p50 },
       { endpoint, percentile: 'p99', ms: s.p99 },
@@ -201,6 +224,18 @@ export function markdown(r: any): string {
     lines.push(`| wait until admission, p50 / p90 / p99 / max s | ${fmt(s.waitSeconds.p50, 1)} / ${fmt(s.waitSeconds.p90, 1)} / ${fmt(s.waitSeconds.p99, 1)} / ${fmt(s.waitSeconds.max, 1)} |`);
     lines.push(`| ETA told at entry vs actual wait (waits >= 5 s): abs error p50 / p90 s, median signed (actual - told) s, relative error p50 / p90 | ${fmt(s.etaErrorSeconds.p50, 1)} / ${fmt(s.etaErrorSeconds.p90, 1)}, ${s.etaErrorSeconds.medianSigned}, ${s.etaRelativeError.p50} / ${s.etaRelativeError.p90} |`);
     lines.push(`| ETA told halfway through the wait vs the wait that remained: relative error p50 / p90, median signed s | ${s.etaRelativeErrorHalfway.p50} / ${s.etaRelativeErrorHalfway.p90}, ${s.etaRelativeErrorHalfway.medianSignedSeconds} |`);
+    const pp = s.etaRelativeErrorPerPoll;
+    if (pp) {
+      lines.push(`| ETA told at every poll vs the wait that remained (${fmt(pp.polls)} polls with >= 5 s left): relative error p50 / p90; remaining wait inside etaRange | ${pp.p50} (goal <= ${pp.goals.p50}: ${verdict(pp.p50 <= pp.goals.p50)}) / ${pp.p90} (goal <= ${pp.goals.p90}: ${verdict(pp.p90 <= pp.goals.p90)}); ${pp.rangeCoverage === null ? 'no ranges' : `${round(pp.rangeCoverage * 100, 1)} %`} (goal >= ${pp.goals.rangeCoverage * 100} %: ${verdict(pp.rangeCoverage >= pp.goals.rangeCoverage)}); at entry p50 ${s.etaRelativeError.p50} (goal <= ${pp.goals.atEntryP50}: ${verdict(s.etaRelativeError.p50 <= pp.goals.atEntryP50)}) |`);
+    }
+    if (s.opening) {
+      const o = s.opening;
+      lines.push(`| pre-queue lottery (${fmt(o.preQueued)} pre-queued) | drawn order a permutation of the pre-queue: ${o.drawnIsPermutationOfPreQueue ? 'yes' : '**no**'}; sha256(seed) = commitment: ${o.seedMatchesCommitment ? 'yes' : '**no**'}; order = HMAC order of the revealed seed: ${o.drawnOrderMatchesSeed ? 'yes' : '**no**'}; every pre-queued user knew their position ${fmt(o.msFromOpeningUntilEveryPreQueuedUserKnowsPosition)} ms after the opening (p50 ${fmt(o.msFromOpeningUntilPositionKnown?.p50)} ms; their polls are spread over 5 s) |`);
+    }
+    if (s.soldOut) {
+      const so = s.soldOut;
+      lines.push(`| sold out | ${fmt(so.seatsSold)} seats sold; ${fmt(so.toldSoldOut)} users told SOLD_OUT; waiting answers more than 2 s after the last sale that did not say SOLD_OUT: ${fmt(so.waitingAnswersMoreThan2sAfterLastSale)} ${verdict(so.waitingAnswersMoreThan2sAfterLastSale === 0)}; last waiting user told ${fmt(so.msFromLastSaleUntilEveryWaitingUserTold)} ms after the last sale (at their next poll) |`);
+    }
     lines.push(`| seats | ${Object.entries(s.seats).map(([k, v]) => `${k} ${v}`).join(', ')} |`);
     lines.push(`| user outcomes | ${Object.entries(s.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')} |`, '');
     lines.push('| endpoint | req/s | p50 / p99 ms | non-2xx |', '| --- | ---: | ---: | --- |');
@@ -208,7 +243,7 @@ export function markdown(r: any): string {
       const l = s.latencyMsByEndpoint[k];
       lines.push(`| ${k} | ${v} | ${fmt(l.p50, 1)} / ${fmt(l.p99, 1)} | ${Object.entries(s.non2xxByEndpoint[k] ?? {}).map(([c, n]) => `${c}: ${n}`).join(', ')} |`);
     }
-    lines.push('', '![waiting and active](queue-over-time.svg)', '', '![admissions per second](admissions-per-second.svg)', '', '![ETA vs wait](eta-vs-wait.svg)', '', '![latency by endpoint](latency-by-endpoint.svg)', '');
+    lines.push('', '![waiting and active](queue-over-time.svg)', '', '![admissions per second](admissions-per-second.svg)', '', '![ETA vs wait](eta-vs-wait.svg)', '', ...(s.etaRelativeErrorPerPoll?.samples ? ['![ETA at each poll vs remaining wait](eta-per-poll.svg)', ''] : []), '![latency by endpoint](latency-by-endpoint.svg)', '');
   }
   if (r.queueScale) lines.push('![status cost by queue length](status-cost-by-queue-length.svg)', '');
   if (r.chaos || r.model) lines.push(...faultsAndChaos(r));

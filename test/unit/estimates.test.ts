@@ -23,6 +23,11 @@ describe('estimateWait', () => {
     const ended = measured(PRIOR_SESSIONS, 2, { expectedMs: 2_000 });
     expect(estimateWait(100, { ...ended, actExpo: 100 * 20 })!.etaSeconds).toBeGreaterThan(estimateWait(100, ended)!.etaSeconds * 5);
   });
+  it('never expects a session longer than the session length setting', () => {
+    // 100 sessions running for 20 s each and only 2 ended: the exposure alone says 200 s.
+    const early = measured(2, 3, { expectedMs: 20_000, activeMs: 20_000, actExpo: 100 * 20 });
+    expect(estimateWait(100, early)!.etaSeconds).toBe(20);
+  });
   it('discounts the users ahead who will leave before their turn', () => {
     const all = estimateWait(1000, measured(1000, 6, { qAdm: 1000, qDrop: 0 }))!.etaSeconds;
     const quarterLeave = estimateWait(1000, measured(1000, 6, { qAdm: 750, qDrop: 250 }))!.etaSeconds;
@@ -49,6 +54,19 @@ describe('estimateWait', () => {
     expect(early).toBeGreaterThan(later);
     expect(later).toBeGreaterThanOrEqual(25);
     expect(later).toBeLessThanOrEqual(27); // 1000 / 40 = 25 s, the model's weight nearly gone
+  });
+  it('expects only as many users ahead to book as there are free seats; the rest pass at the admission budget, then at the measured pace', () => {
+    // 1,000 ahead, 100 slots of 60 s, 50 admissions/s, nobody has ended yet: 600 s while seats are plenty.
+    expect(estimateWait(1000, none, 5_000)!.etaSeconds).toBe(600);
+    expect(estimateWait(1000, none, null)!.etaSeconds).toBe(600);
+    // 300 free seats, 100 of them for the active users: 200 can book (120 s), 800 pass at 50/s (16 s).
+    expect(estimateWait(1000, none, 300)!.etaSeconds).toBe(136);
+    // Nothing left beyond the active users' share: the queue moves at the admission budget...
+    expect(estimateWait(1000, none, 50)!.etaSeconds).toBe(20);
+    // ...and, as sessions end, at the pace slots are measured to free up (10/s here: 100 s).
+    const measuredSlow = measured(10_000, 60, { rateMilli: 10_000 });
+    expect(estimateWait(1000, measuredSlow, 0)!.etaSeconds).toBeGreaterThanOrEqual(99);
+    expect(estimateWait(1000, measuredSlow, 0)!.etaSeconds).toBeLessThanOrEqual(101);
   });
   it('has no estimate while the queue is paused', () => {
     expect(estimateWait(100, { ...none, maxActive: 0 })).toBeNull();

@@ -71,7 +71,7 @@ interface UserRecord {
   enteredAtMs?: number;
   etaAtEntry?: number | null;
   /** Every ETA told while waiting: [client time ms, etaSeconds, range low, range high]. */
-  etas: [number, number | null, number | null, number | null][];
+  etas: [number, number | null, number | null, number | null, number?][];
   preQueued?: boolean;
   entryId?: string;
   /** When a pre-queued user first saw a position (client time). */
@@ -195,7 +195,7 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
     const giveUpAt = chance(0.03) ? Date.now() + Math.random() * 60_000 : Infinity;
     while (status.status === 'WAITING') {
       r.waitingAnswers.push(Date.now());
-      r.etas.push([Date.now(), status.etaSeconds, status.etaRange?.low ?? null, status.etaRange?.high ?? null]);
+      r.etas.push([Date.now(), status.etaSeconds, status.etaRange?.low ?? null, status.etaRange?.high ?? null, status.position]);
       if (Date.now() > deadline) return void (r.outcome = 'STILL_WAITING_AT_END');
       await sleep(status.pollAfterMs);
       if (Date.now() > giveUpAt) return void (r.outcome = 'GAVE_UP_WAITING');
@@ -302,14 +302,14 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
   const etaErrors = judged.map((w) => w.wait - (w.eta as number));
   const etaRelErrors = judged.map((w) => Math.abs(w.wait - (w.eta as number)) / w.wait);
   // The ETA told at every poll against the wait that remained, and the 80% range's coverage.
-  const perPoll: { rel: number; inRange: boolean | null; eta: number; remaining: number }[] = [];
+  const perPoll: { rel: number; inRange: boolean | null; eta: number; remaining: number; t: number; position?: number }[] = [];
   for (const a of log) {
     const r = byTokenId.get(a.tokenId);
     if (!r) continue;
-    for (const [t, eta, low, high] of r.etas) {
+    for (const [t, eta, low, high, position] of r.etas) {
       const remaining = (a.t - t) / 1000;
       if (eta === null || remaining < 5) continue;
-      perPoll.push({ rel: Math.abs(remaining - eta) / remaining, inRange: low === null || high === null ? null : low <= remaining && remaining <= high, eta, remaining });
+      perPoll.push({ rel: Math.abs(remaining - eta) / remaining, inRange: low === null || high === null ? null : low <= remaining && remaining <= high, eta, remaining, t: (t - opensAtMs) / 1000, position });
     }
   }
   const perPollRel = perPoll.map((p) => p.rel).sort((a, b) => a - b);
@@ -319,7 +319,9 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
   const fairness = (await api('GET', `/v1/concerts/${concertId}/fairness`)).body;
   const drawn: string[] = [];
   for (let cursor: string | null = ''; cursor !== null; ) {
-    const page: { entries: { entryId: string }[]; nextCursor: string | null } = (await api('GET', `/v1/concerts/${concertId}/fairness/entries${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`)).body;
+    const res = await api('GET', `/v1/concerts/${concertId}/fairness/entries${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
+    if (res.status !== 200) throw new Error(`sim: fairness entries answered ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+    const page: { entries: { entryId: string }[]; nextCursor: string | null } = res.body;
     drawn.push(...page.entries.map((e: { entryId: string }) => e.entryId));
     cursor = page.nextCursor;
   }
@@ -390,6 +392,8 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
       p90: round(percentile(perPollRel, 90), 3),
       rangeCoverage: ranged.length ? round(ranged.filter((p) => p.inRange).length / ranged.length, 3) : null,
       goals: { p50: 0.15, p90: 0.4, rangeCoverage: 0.8, atEntryP50: 0.35 },
+      // Every 20th poll in time order: what was told against what happened (calibration).
+      samples: [...perPoll].sort((a, b) => a.t - b.t).filter((_, i) => i % 20 === 0).map((p) => ({ t: round(p.t, 1), position: p.position, eta: p.eta, remaining: round(p.remaining, 1) })),
     },
     opening: {
       preQueued: preEntries.length,
