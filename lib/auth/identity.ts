@@ -15,6 +15,7 @@
  *   - Cognito's `token_use`, when present, is `access` (an ID token is for the client app,
  *     not for calling APIs).
  */
+import { webcrypto } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { isLocalStage, runningOnAws, type Config } from '../config';
@@ -36,6 +37,8 @@ const VERIFIED_TOKEN_TTL_MS = 5 * 60_000;
 
 export class Identity {
   private readonly secret: Uint8Array | undefined;
+  /** The secret imported once as a WebCrypto key: given raw bytes, jose imports it again on every verification. */
+  private readonly hmacKey: Promise<webcrypto.CryptoKey> | undefined;
   private readonly jwks: JWTVerifyGetKey | undefined;
   private readonly verified = new LRUCache<string, Principal>({ max: 20_000, ttl: VERIFIED_TOKEN_TTL_MS, ttlAutopurge: false });
   private readonly verifyOptions: JWTVerifyOptions;
@@ -43,6 +46,7 @@ export class Identity {
 
   constructor(private readonly config: Config) {
     this.secret = config.JWT_SECRET ? new TextEncoder().encode(config.JWT_SECRET) : undefined;
+    this.hmacKey = this.secret ? webcrypto.subtle.importKey('raw', this.secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']) : undefined;
     this.jwks = config.JWT_JWKS
       ? createLocalJWKSet(config.JWT_JWKS as unknown as Parameters<typeof createLocalJWKSet>[0])
       : config.JWT_JWKS_URL
@@ -60,7 +64,7 @@ export class Identity {
 
   private async verify(token: string): Promise<JWTPayload> {
     if (this.jwks) return (await jwtVerify(token, this.jwks, { ...this.verifyOptions, algorithms: ['RS256', 'ES256'] })).payload;
-    return (await jwtVerify(token, this.secret!, { ...this.verifyOptions, algorithms: ['HS256'] })).payload;
+    return (await jwtVerify(token, await this.hmacKey!, { ...this.verifyOptions, algorithms: ['HS256'] })).payload;
   }
 
   async authenticate(authorization: string | undefined): Promise<Principal> {

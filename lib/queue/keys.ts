@@ -13,8 +13,23 @@ export interface ParsedQueueToken {
 
 const TOKEN_ID = /^[A-Za-z0-9_-]{22}$/;
 
+/**
+ * Random bytes are drawn 4 KiB at a time and handed out 16 at a time: one randomBytes()
+ * call per id cost ~3 µs of the entry's CPU (two ids per entry), a slice of a pool a
+ * fraction of that. Every id still gets 128 bits from the CSPRNG, never reused.
+ */
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let offset = POOL_BYTES;
+
 export function newTokenId(): string {
-  return randomBytes(16).toString('base64url');
+  if (offset + 16 > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    offset = 0;
+  }
+  const id = pool.toString('base64url', offset, offset + 16);
+  offset += 16;
+  return id;
 }
 
 /** A public entry id (128 random bits, base64url): names an entry in the lottery, safe to publish. */

@@ -1,0 +1,118 @@
+/**
+ * `npm run bench:profile-enter`: where a queue entry's CPU goes. Starts the embedded
+ * stack, warms the enter handler up, then runs `--users` entries (default 20,000, 50 at
+ * a time) in-process under the V8 CPU profiler and prints the functions with the most
+ * self time, grouped by package. Writes the .cpuprofile next to the report
+ * (bench-results/profiles/, not committed) for Chrome DevTools.
+ */
+import { Session } from 'node:inspector/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startStack } from '../../infra/local/stack';
+import { freePort } from '../support/private-services';
+import { loadContext } from './context';
+
+const { values: args } = parseArgs({ options: { users: { type: 'string', default: '20000' } } });
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function where(url: string): string {
+  const m = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+  if (m) return m[1]!;
+  if (url.startsWith('node:') || url === '') return url || '(native/GC)';
+  const local = url.match(/\/(lib|functions)\/.*$/);
+  return local ? local[0].slice(1) : url;
+}
+
+const tokens = (ctx: ReturnType<typeof loadContext>, prefix: string, count: number) =>
+  Promise.all(Array.from({ length: count }, (_, i) => ctx.app.identity.issueDevToken(`${prefix}-${i}`, false)));
+
+async function enterLoad(ctx: ReturnType<typeof loadContext>, concertId: string, jwts: string[]) {
+  const count = jwts.length;
+  let next = 0;
+  const started = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (next < count) {
+        const i = next++;
+        const res = await ctx.invoke(ctx.handlers.enter, { method: 'POST', headers: { authorization: `Bearer ${jwts[i]}` }, body: { concertId } });
+        if (res.status !== 201) throw new Error(`enter ${res.status} ${JSON.stringify(res.body)}`);
+      }
+    }),
+  );
+  const cpu = process.cpuUsage(started);
+  return { seconds: (performance.now() - t0) / 1000, cpuMicrosPerOp: (cpu.user + cpu.system) / count };
+}
+
+async function main() {
+  const count = Number(args.users);
+  const stack = await startStack({ stage: 'local', backend: 'embedded', httpPort: await freePort(), env: { LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' } });
+  const ctx = loadContext(stack);
+  try {
+    const concertId = 'profile-enter';
+    await ctx.app.catalog.createConcert({ concertId, name: concertId, dates: [{ date: '2027-12-01', totalSeats: 10, price: 1000, priceTiers: [] }] });
+    await ctx.app.waitingRoom.configure(concertId, { maxActive: 0 });
+    const warm = await enterLoad(ctx, concertId, await tokens(ctx, 'warm', 5000));
+    const jwts = await tokens(ctx, 'prof', count); // signed before the profiler starts
+    console.log(`warm-up: 5,000 entries, ${warm.cpuMicrosPerOp.toFixed(1)} µs CPU each`);
+
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+    const run = await enterLoad(ctx, concertId, jwts);
+    const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: Profile };
+    session.disconnect();
+    console.log(`profiled: ${count.toLocaleString('en')} entries in ${run.seconds.toFixed(2)} s, ${run.cpuMicrosPerOp.toFixed(1)} µs CPU each (profiler on)`);
+
+    const self = new Map<number, number>();
+    profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+    const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+    const total = [...self.values()].reduce((a, b) => a + b, 0);
+    const idle = [...self.entries()].filter(([id]) => ['(idle)', '(program)'].includes(byNode.get(id)!.callFrame.functionName)).reduce((a, [, t]) => a + t, 0);
+    const busy = total - idle;
+    const groups = new Map<string, number>();
+    const fns = new Map<string, number>();
+    for (const [id, t] of self) {
+      const n = byNode.get(id)!;
+      if (['(idle)', '(program)'].includes(n.callFrame.functionName)) continue;
+      const g = n.callFrame.functionName === '(garbage collector)' ? '(garbage collector)' : where(n.callFrame.url);
+      groups.set(g, (groups.get(g) ?? 0) + t);
+      const key = `${n.callFrame.functionName || '(anonymous)'} ${g}:${n.callFrame.lineNumber + 1}`;
+      fns.set(key, (fns.get(key) ?? 0) + t);
+    }
+    const perOp = (t: number) => `${(t / count).toFixed(1)} µs`;
+    console.log(`\nself time by package (busy ${perOp(busy)} per entry):`);
+    for (const [g, t] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${perOp(t).padStart(9)}  ${((100 * t) / busy).toFixed(1).padStart(5)} %  ${g}`);
+    console.log('\ntop functions by self time:');
+    for (const [f, t] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${perOp(t).padStart(9)}  ${f}`);
+    const dir = join(__dirname, '..', '..', 'bench-results', 'profiles');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `enter-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    console.log(`\nprofile: ${file}`);
+  } finally {
+    await ctx.app.close();
+    await stack.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
