@@ -72,6 +72,7 @@ describe('stage configuration', () => {
       'GET /v1/admin/concerts/{concertId}/queue',
       'PATCH /v1/admin/concerts/{concertId}/queue',
       'POST /v1/dev/tokens',
+      'GET /v1/openapi.json',
     ];
     expect(routes(local.functions)).toEqual(expect.arrayContaining(expected));
   });
@@ -151,11 +152,11 @@ describe('the packaged prod stack', () => {
     expect(roleIds).not.toContain('IamRoleLambdaExecution');
   });
 
-  it('lets the public concert list and health write no table and touch no queue', () => {
-    for (const fn of ['health', 'concertsList']) {
+  it('lets the public concert list, health and the API document write no table and touch no queue', () => {
+    for (const fn of ['health', 'concertsList', 'openapiDocument']) {
       expect(actions(fn).filter((a) => tableWrites.test(a) || a.startsWith('sqs:'))).toEqual([]);
     }
-    expect(actions('health').filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    for (const fn of ['health', 'openapiDocument']) expect(actions(fn).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
     expect(actions('concertsList').filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Scan']);
   });
 
@@ -315,7 +316,7 @@ describe('the packaged prod stack', () => {
       const inVpc = functions.filter(([, f]) => f.Properties.VpcConfig).map(([id]) => id);
       const outside = functions.filter(([, f]) => !f.Properties.VpcConfig).map(([id]) => id);
       // test/integration/outside-vpc.test.ts proves these send no Redis command.
-      expect(outside.sort()).toEqual(['BalanceGet', 'BalanceHistory', 'ConcertsList', 'Health', 'PaymentList', 'ReservationGet'].map((n) => `${n}LambdaFunction`));
+      expect(outside.sort()).toEqual(['BalanceGet', 'BalanceHistory', 'ConcertsList', 'Health', 'OpenapiDocument', 'PaymentList', 'ReservationGet'].map((n) => `${n}LambdaFunction`));
       expect(inVpc).toEqual(expect.arrayContaining(['QueueEnterLambdaFunction', 'QueueStatusLambdaFunction', 'ReservationHoldLambdaFunction', 'PaymentCreateLambdaFunction', 'AdmitWaitingUsersLambdaFunction', 'ReleaseHoldLambdaFunction', 'SweepExpiredHoldsLambdaFunction']));
       for (const [, f] of functions) {
         const env = f.Properties.Environment.Variables;

@@ -49,6 +49,7 @@ it('runs the functions outside the VPC without a single Redis command', async ()
   /** How each function outside the VPC is called; a new one must be added here. */
   const calls: Record<string, HttpCall> = {
     health: { path: '/v1/health' },
+    openapiDocument: { path: '/v1/openapi.json' },
     concertsList: { path: '/v1/concerts' },
     reservationGet: { path: `/v1/reservations/${reservationId}`, pathParameters: { reservationId }, headers: auth },
     balanceGet: { path: '/v1/balance', headers: auth },
@@ -71,6 +72,7 @@ it('runs the functions outside the VPC without a single Redis command', async ()
   expect(body.balanceGet.balance).toBe(20_000);
   expect(body.paymentList.payments.map((p: any) => p.reservationId)).toEqual([reservationId]);
   expect(body.concertsList.concerts.map((c: any) => c.concertId)).toContain(concertId);
+  expect(Object.keys(body.openapiDocument.paths)).toEqual(expect.arrayContaining(['/v1/openapi.json', '/v1/queue/status']));
   // No command was ever sent: the client never even tried to connect.
   expect(app.clients.redis.status).toBe('wait');
 });

@@ -4,12 +4,14 @@
  * TEST_BASE_URL may point at an already running stack instead (e.g. `npm start`).
  * TEST_REDIS_CLUSTER=true (jest.cluster.config.js, `npm run test:cluster`) runs the stack
  * on a 3-master Redis Cluster with REDIS_CLUSTER=true instead of one redis-server.
+ * It also builds the web app for the browser tests (web/dist, skipped when current).
  */
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../infra/local/processes';
 import { startStack, type RunningStack } from '../../infra/local/stack';
+import { buildWeb } from '../../infra/local/web';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -18,6 +20,9 @@ declare global {
 
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
+  // The browser tests (test/web) serve web/dist: built once here (skipped when current),
+  // as two test files building at once in parallel workers collide.
+  buildWeb((line) => console.log(`\n[test] ${line}`));
   const httpPort = await freePort();
   const logFile = join(tmpdir(), `concert-ticketing-offline-${process.pid}.log`);
   const stack = await startStack({

@@ -7,77 +7,23 @@
  * has the only active slot, so the page shows WAITING and moves on by itself when that
  * slot frees) to a seat, sees the hold countdown, is refused payment without balance (in
  * the API's words), tops up, pays and sees the receipt; a second browser sees the seat
- * RESERVED. A concert opening in seconds shows PRE_QUEUE with a countdown and moves on
- * by itself; two browsers clicking one seat at once get one hold and one clear refusal,
- * and the loser's map shows the seat HELD without a reload.
+ * RESERVED. With one active slot, a second browser waits at position 1 and moves on to
+ * booking by itself when the first user pays. A concert opening in seconds shows
+ * PRE_QUEUE with a countdown and moves on by itself; two browsers clicking one seat at
+ * once get one hold and one clear refusal, and the loser's map shows the seat HELD
+ * without a reload. axe-core finds no serious or critical violation on the concert list,
+ * the waiting room and the seat map (English, and Korean at 375 px); no page logs an error.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { freePort } from '../../infra/local/processes';
-import { projectDir } from '../../infra/local/stack';
-import { buildWeb, startWeb, type RunningWeb } from '../../infra/local/web';
-import { api, baseUrl, enterAndWaitActive, givenConcert, givenUser, uniqueId } from '../support/api';
+import type { Page } from 'playwright-core';
+import { api, charge, devToken, enterAndWaitActive, givenConcert, givenUser, uniqueId } from '../support/api';
+import { screenshot, scrollWidth, seriousA11yViolations, text, untilText, useBrowser } from '../support/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DATE = '2027-05-01';
 const PRICE = 55_000;
-const UI_TIMEOUT = 20_000;
 
-let browser: Browser;
-let web: RunningWeb;
-const problems: string[] = [];
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (see .ci/run), or set CHROMIUM_PATH`);
-  buildWeb();
-  web = await startWeb({ port: await freePort(), apiUrl: baseUrl() });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-}, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await web?.child.stop();
-});
-
-/** A fresh browser profile, watched for console errors, page errors and rate-limited polls. */
-async function newPage(o: { locale?: string; width?: number } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ locale: o.locale ?? 'en-US', viewport: { width: o.width ?? 1100, height: 900 } });
-  const page = await context.newPage();
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    // Chromium itself logs every 4xx answer as "Failed to load resource"; the refusals
-    // this test provokes (402) are expected and shown on the page instead.
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
-  });
-  page.on('response', (res) => {
-    if (res.status() === 429) problems.push(`rate limited: ${res.request().method()} ${res.url()}`);
-  });
-  page.setDefaultTimeout(UI_TIMEOUT);
-  return { context, page };
-}
-
-async function signIn(page: Page, userId: string) {
-  await page.goto(web.url);
-  await page.getByTestId('user-id').fill(userId);
-  await page.getByTestId('sign-in').click();
-}
-
-/** Screenshots go to docs/ (for the README) with UPDATE_SCREENSHOTS=1, else to a temp dir. */
-async function screenshot(page: Page, name: string) {
-  const dir = process.env.UPDATE_SCREENSHOTS ? join(projectDir, 'docs') : join(tmpdir(), 'concert-ticketing-screenshots');
-  mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, name), fullPage: true });
-}
-
-const text = async (page: Page, testId: string) => ((await page.getByTestId(testId).textContent()) ?? '').trim();
-
-/** Waits until the element's text matches. */
-async function untilText(page: Page, testId: string, pattern: RegExp) {
-  await page.getByTestId(testId).filter({ hasText: pattern }).waitFor();
-  return text(page, testId);
-}
+const web = useBrowser();
+const { problems, newPage } = web;
+const signIn = (page: Page, userId: string) => web.signIn(page, userId);
 
 it('takes a user from the concert list through the waiting room to a paid seat, with errors in the API\'s words', async () => {
   const { concertId } = await givenConcert({ dates: [DATE], seats: 20, price: PRICE, holdSeconds: 120, queue: { maxActive: 1, admissionsPerSecond: 100 } });
@@ -94,12 +40,14 @@ it('takes a user from the concert list through the waiting room to a paid seat, 
   await card.waitFor();
   expect(await card.textContent()).toContain(DATE);
   expect(await card.getByTestId('concert-status').textContent()).toBe('On sale');
+  expect(await seriousA11yViolations(page)).toEqual([]);
   await card.getByTestId('enter-queue').click();
 
   // Waiting: the API's status word, the position and an ETA.
   expect(await untilText(page, 'queue-status', /WAITING/)).toBe('WAITING');
   expect(await untilText(page, 'queue-position', /\d/)).toBe('1');
   expect(await text(page, 'queue-eta')).not.toBe('');
+  expect(await seriousA11yViolations(page)).toEqual([]);
   await screenshot(page, 'web-waiting-room.png');
 
   // The active user leaves: the slot frees and the page moves on by itself.
@@ -121,6 +69,8 @@ it('takes a user from the concert list through the waiting room to a paid seat, 
   expect(mm! * 60 + ss!).toBeLessThanOrEqual(120);
   expect(await untilText(page, 'seat-7', /7/)).toBe('7');
   await page.locator('[data-testid="seat-7"][data-status="HELD"]').waitFor();
+  expect(await seriousA11yViolations(page)).toEqual([]);
+  await screenshot(page, 'web-seat-map.png');
 
   // Paying without balance: the API's refusal, in its words.
   expect(await untilText(page, 'balance', /won/)).toBe('0 won');
@@ -152,12 +102,45 @@ it('takes a user from the concert list through the waiting room to a paid seat, 
   await second.page.getByTestId(`concert-${concertId}`).getByTestId('enter-queue').click();
   await second.page.waitForURL(`**/book/${concertId}`);
   await second.page.locator('[data-testid="seat-7"][data-status="RESERVED"]').waitFor();
-  expect(await second.page.getByTestId('seat-7').getAttribute('aria-label')).toBe('7번 좌석, 55,000원, 판매됨');
+  expect(await second.page.getByTestId('seat-7').getAttribute('aria-label')).toBe('좌석 번호 7, 55,000원, 판매됨');
   expect(await second.page.getByTestId('seat-8').getAttribute('data-status')).toBe('AVAILABLE');
   // Usable at 375 px: nothing wider than the screen.
-  expect(await second.page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+  expect(await scrollWidth(second.page)).toBeLessThanOrEqual(375);
+  expect(await seriousA11yViolations(second.page)).toEqual([]);
   await screenshot(second.page, 'web-booking-ko-375.png');
 
+  expect(problems).toEqual([]);
+});
+
+it('keeps a second user waiting at position 1 while the only slot is used, and moves them on by themselves when the first pays', async () => {
+  const { concertId } = await givenConcert({ dates: [DATE], seats: 10, price: PRICE, queue: { maxActive: 1, admissionsPerSecond: 100 } });
+  const firstId = uniqueId('web-first');
+  // The first user has the balance for the seat already (topped up through the API).
+  expect((await charge({ userId: firstId, token: await devToken(firstId) }, PRICE)).status).toBe(201);
+  const first = await newPage();
+  await signIn(first.page, firstId);
+  await first.page.goto(`${web.url}/queue/${concertId}`);
+  await first.page.waitForURL(`**/book/${concertId}`);
+
+  const second = await newPage();
+  await signIn(second.page, uniqueId('web-second'));
+  await second.page.goto(`${web.url}/queue/${concertId}`);
+  expect(await untilText(second.page, 'queue-status', /WAITING/)).toBe('WAITING');
+  expect(await untilText(second.page, 'queue-position', /\d/)).toBe('1');
+
+  // The first user holds seat 2 and pays.
+  await first.page.locator('[data-testid="seat-2"][data-status="AVAILABLE"]').click();
+  await first.page.getByTestId('hold-countdown').waitFor();
+  expect(await untilText(first.page, 'balance', /55,000/)).toBe('55,000 won');
+  // Still waiting: the slot is the first user's until they pay.
+  expect(await text(second.page, 'queue-status')).toBe('WAITING');
+  await first.page.getByTestId('pay-button').click();
+  await first.page.getByTestId('receipt').waitFor();
+
+  // The payment ends the first session and admits the next user: the page moves on by itself.
+  await second.page.waitForURL(`**/book/${concertId}`);
+  await second.page.locator('[data-testid="seat-2"][data-status="RESERVED"]').waitFor();
+  expect(await second.page.getByTestId('seat-3').getAttribute('data-status')).toBe('AVAILABLE');
   expect(problems).toEqual([]);
 });
 
@@ -167,7 +150,6 @@ it('shows PRE_QUEUE with a countdown to the opening, then moves on to booking by
   const { page } = await newPage();
   await signIn(page, uniqueId('web-pre'));
   // Straight to the waiting room (a link anyone can share); the list is cached for seconds.
-  await page.getByTestId('sign-out').waitFor();
   await page.goto(`${web.url}/queue/${concertId}`);
 
   expect(await untilText(page, 'queue-status', /PRE_QUEUE/)).toBe('PRE_QUEUE');

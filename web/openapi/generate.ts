@@ -5,7 +5,7 @@
  * same zod schemas (zod v4's JSON Schema output); responses come from ./responses.ts.
  *
  *   npm run openapi    writes web/openapi/openapi.json and the typed client's
- *                      web/src/api/schema.d.ts (test/e2e/web-openapi.test.ts checks both are current)
+ *                      web/src/api/schema.d.ts (test/unit/openapi.test.ts checks the document is current)
  */
 import '../../lib/queue/lua-loader';
 import { readdirSync, writeFileSync } from 'node:fs';

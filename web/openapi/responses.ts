@@ -124,6 +124,16 @@ export const componentSchemas: Record<string, Schema> = {
     checks: { type: 'object', additionalProperties: { type: 'string' } },
   }),
   DevToken: obj(['token'], { token: str }),
+  OpenApiDocument: {
+    ...obj(['openapi', 'info', 'paths'], {
+      openapi: { type: 'string', pattern: '^3\\.1\\.' },
+      info: obj(['title', 'version'], { title: str, version: str, description: str }),
+      servers: { type: 'array', items: obj(['url'], { url: str, description: str }) },
+      paths: { type: 'object', additionalProperties: { type: 'object', additionalProperties: true } },
+      components: { type: 'object', additionalProperties: { type: 'object', additionalProperties: true } },
+    }),
+    description: 'This document (OpenAPI 3.1)',
+  },
   // Not described field by field yet (the web app does not read them).
   SaleChange: { type: 'object', description: 'The concert after the change (status, salesOpenAt, salesCloseAt, ...)' },
   Fairness: { type: 'object', description: 'The pre-queue lottery: seed commitment sha256(seed), the seed once drawn, and the rule' },
@@ -142,7 +152,8 @@ export interface RouteDoc {
 
 /** Keyed by "METHOD path" exactly as in serverless.yml; a test checks the two agree. */
 export const routeDocs: Record<string, RouteDoc> = {
-  'GET /v1/health': { summary: 'Readiness: 200 when Redis and DynamoDB answer, 503 otherwise', success: { status: 200, schema: 'Health' } },
+  'GET /v1/health': { summary: 'Liveness: 200 {"status": "ok"}; touches no dependency', success: { status: 200, schema: 'Health' } },
+  'GET /v1/openapi.json': { summary: 'This OpenAPI 3.1 document (public)', success: { status: 200, schema: 'OpenApiDocument' } },
   'POST /v1/dev/tokens': { summary: 'Mint a development token (local stages only)', success: { status: 201, schema: 'DevToken' } },
   'POST /v1/queue/tokens': {
     summary: 'Enter the waiting room (201 first time, 200 with the same place again)',

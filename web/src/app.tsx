@@ -1,4 +1,8 @@
-/** The shell: header with navigation and language switch, and the routes (preact-iso). */
+/**
+ * The shell: header with navigation and language switch, and the routes (preact-iso).
+ * /docs (the API reference, its own page: web/docs.html) and /v1/... are outside the
+ * router's scope, so links to them load the real page.
+ */
 import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import type { ComponentChildren } from 'preact';
 import { lang, t } from './i18n';
@@ -7,6 +11,8 @@ import { SignIn } from './pages/sign-in';
 import { Concerts } from './pages/concerts';
 import { WaitingRoom } from './pages/waiting-room';
 import { Booking } from './pages/booking';
+import { History } from './pages/history';
+import { Admin } from './pages/admin';
 
 function Header() {
   const tx = t();
@@ -18,6 +24,17 @@ function Header() {
       </a>
       <nav aria-label="main">
         <a href="/">{tx.navConcerts}</a>
+        {session.value && (
+          <a href="/history" data-testid="nav-history">
+            {tx.navHistory}
+          </a>
+        )}
+        {session.value?.admin && (
+          <a href="/admin" data-testid="nav-admin">
+            {tx.navAdmin}
+          </a>
+        )}
+        <a href="/docs">{tx.apiDocs}</a>
       </nav>
       <div class="who">
         <button type="button" class="link" data-testid="lang-toggle" lang={lang.value === 'ko' ? 'en' : 'ko'} onClick={() => (lang.value = lang.value === 'ko' ? 'en' : 'ko')}>
@@ -58,10 +75,15 @@ const page = (C: (p: any) => any) => (p: any) => (
 const ConcertsPage = page(Concerts);
 const WaitingPage = page(WaitingRoom);
 const BookingPage = page(Booking);
+const HistoryPage = page(History);
+const AdminPage = page(Admin);
+
+/** Paths the app routes itself; anything else (/docs, /v1/...) is a real page load. */
+const APP_SCOPE = /^\/(?!docs(?:[/?#]|$)|v1\/)/;
 
 export function App() {
   return (
-    <LocationProvider>
+    <LocationProvider scope={APP_SCOPE}>
       <Header />
       <main>
         <Router>
@@ -69,6 +91,8 @@ export function App() {
           <Route path="/signin" component={SignIn} />
           <Route path="/queue/:concertId" component={WaitingPage} />
           <Route path="/book/:concertId" component={BookingPage} />
+          <Route path="/history" component={HistoryPage} />
+          <Route path="/admin/:concertId?" component={AdminPage} />
           <Route default component={ConcertsPage} />
         </Router>
       </main>

@@ -17,3 +17,6 @@ export function duration(seconds: number): string {
 }
 
 export const when = (iso: string) => new Date(iso).toLocaleString(lang.value === 'ko' ? 'ko-KR' : 'en-US');
+
+/** The time of day of an instant (ms), e.g. "1:34:01 AM" / "오전 1:34:01". */
+export const clock = (ms: number) => new Date(ms).toLocaleTimeString(lang.value === 'ko' ? 'ko-KR' : 'en-US');

@@ -100,6 +100,16 @@ const en = {
   create: 'Create',
   created: (id: string) => `Created ${id}.`,
   apiDocs: 'API reference',
+  signInAsAdmin: 'Sign in as an operator',
+  pickConcert: 'Choose a concert',
+  liveFigures: 'Live figures',
+  admittedTotal: 'Admitted in total',
+  admissionRate: 'Admission rate (last minute)',
+  perSecond: (v: string) => `${v}/s`,
+  updatedAt: (time: string) => `Updated ${time}`,
+  chartCollecting: 'Collecting figures (one every 2 s)…',
+  chartNow: 'now',
+  chartPeak: (v: string) => `peak ${v}`,
 };
 
 type Dict = typeof en;
@@ -154,7 +164,8 @@ const ko: Dict = {
   legendAvailable: '선택 가능',
   legendHeld: '선점됨',
   legendReserved: '판매됨',
-  seatLabel: (n, price, status) => `${n}번 좌석, ${price}, ${status}`,
+  // The number stands alone in the accessible name, as on the button (axe: label-content-name-mismatch).
+  seatLabel: (n, price, status) => `좌석 번호 ${n}, ${price}, ${status}`,
   seatStatus_AVAILABLE: '선택 가능',
   seatStatus_HELD: '선점됨',
   seatStatus_RESERVED: '판매됨',
@@ -203,6 +214,16 @@ const ko: Dict = {
   create: '만들기',
   created: (id) => `${id} 생성됨.`,
   apiDocs: 'API 문서',
+  signInAsAdmin: '운영자로 로그인',
+  pickConcert: '공연 선택',
+  liveFigures: '실시간 수치',
+  admittedTotal: '누적 입장',
+  admissionRate: '입장 속도 (최근 1분)',
+  perSecond: (v) => `초당 ${v}`,
+  updatedAt: (time) => `${time} 갱신`,
+  chartCollecting: '수치를 모으는 중 (2초마다)…',
+  chartNow: '지금',
+  chartPeak: (v) => `최고 ${v}`,
 };
 
 const dicts = { en, ko };

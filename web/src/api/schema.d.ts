@@ -216,8 +216,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: 200 when Redis and DynamoDB answer, 503 otherwise */
+        /** Liveness: 200 {"status": "ok"}; touches no dependency */
         get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This OpenAPI 3.1 document (public) */
+        get: operations["openapi"];
         put?: never;
         post?: never;
         delete?: never;
@@ -493,6 +510,29 @@ export interface components {
         };
         DevToken: {
             token: string;
+        };
+        /** @description This document (OpenAPI 3.1) */
+        OpenApiDocument: {
+            openapi: string;
+            info: {
+                title: string;
+                version: string;
+                description?: string;
+            };
+            servers?: {
+                url: string;
+                description?: string;
+            }[];
+            paths: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            components?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
         };
         /** @description The concert after the change (status, salesOpenAt, salesCloseAt, ...) */
         SaleChange: Record<string, never>;
@@ -1386,13 +1426,51 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Readiness: 200 when Redis and DynamoDB answer, 503 otherwise */
+            /** @description Liveness: 200 {"status": "ok"}; touches no dependency */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, INVALID_JSON, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is down (DEPENDENCY_UNAVAILABLE); nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    openapi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description This OpenAPI 3.1 document (public) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenApiDocument"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, INVALID_JSON, ...) */
