@@ -5,6 +5,7 @@
 //   outputs    the stack outputs of those resources
 //   vpc        the `vpc` of the functions that use Redis (false: no VPC)
 //   url        REDIS_URL of every function; cluster: REDIS_CLUSTER
+//   egress     VPC_EGRESS: "none" (create without a NAT gateway), "nat", or "" (unknown)
 //
 // Modes:
 //   create    a VPC with private subnets in two Availability Zones and no route to the
@@ -342,6 +343,11 @@ module.exports = {
   url: async ({ resolveVariable }) => {
     const s = await settings(resolveVariable);
     return s.mode === 'create' ? configurationEndpoint() : s.url;
+  },
+  egress: async ({ resolveVariable }) => {
+    const s = await settings(resolveVariable);
+    if (s.mode !== 'create') return '';
+    return s.natGateway ? 'nat' : 'none';
   },
   cluster: async ({ resolveVariable }) => {
     const s = await settings(resolveVariable);

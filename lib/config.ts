@@ -58,7 +58,10 @@ const schema = z.object({
       if (!v) return undefined;
       try {
         const set = JSON.parse(v);
-        if (Array.isArray(set?.keys) && set.keys.length > 0) return set as { keys: Record<string, unknown>[] };
+        const keys: unknown = set?.keys;
+        if (Array.isArray(keys) && keys.length > 0 && keys.every((k) => typeof k === 'object' && k !== null && typeof (k as { kty?: unknown }).kty === 'string')) {
+          return set as { keys: Record<string, unknown>[] };
+        }
       } catch {
         // reported below
       }
@@ -71,6 +74,8 @@ const schema = z.object({
   // Deployed stages: the SSM parameters the secrets are read from at cold start
   // (lib/secrets.ts). The JWT one holds JSON {issuer, audience?, clientIds?, jwksUrl | jwks}.
   REDIS_PASSWORD_PARAMETER: z.string().optional(),
+  // "none": the functions that use Redis run in a VPC with no route out (infra/redis.js).
+  VPC_EGRESS: z.enum(['none', 'nat', '']).optional(),
   JWT_SETTINGS_PARAMETER: z.string().optional(),
 
   // Booking rules.
@@ -163,6 +168,12 @@ function checkDeployedStage(cfg: Config): void {
   const stage = `stage "${cfg.STAGE}"`;
   if (!(cfg.JWT_JWKS_URL || cfg.JWT_JWKS) || !cfg.JWT_ISSUER) {
     throw new Error(`Invalid configuration: ${stage} needs JWT_JWKS_URL (or JWT_JWKS) and JWT_ISSUER (the identity provider's JWKS and issuer)`);
+  }
+  if (cfg.VPC_EGRESS === 'none' && cfg.JWT_JWKS_URL && !cfg.JWT_JWKS) {
+    // Every token check of the functions in the VPC would time out (503) fetching it.
+    throw new Error(
+      `Invalid configuration: ${stage} runs its Redis functions in a VPC with no route out, so they cannot fetch JWT_JWKS_URL; put the key set itself in the JWT settings ("jwks", README "Deploying to AWS") or deploy with --param="vpcNatGateway=true"`,
+    );
   }
   if (!cfg.JWT_AUDIENCE && !(cfg.JWT_CLIENT_IDS && cfg.JWT_CLIENT_IDS.length > 0)) {
     throw new Error(`Invalid configuration: ${stage} needs JWT_AUDIENCE or JWT_CLIENT_IDS, so tokens minted for other applications are refused`);

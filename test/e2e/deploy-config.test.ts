@@ -321,6 +321,8 @@ describe('the packaged prod stack', () => {
       for (const [, f] of functions) {
         const env = f.Properties.Environment.Variables;
         expect(env.REDIS_CLUSTER).toBe('true');
+        // No NAT gateway: a cold start refuses a JWKS URL it could not fetch (lib/config.ts).
+        expect(env.VPC_EGRESS).toBe('none');
         expect(env.REDIS_URL['Fn::Join'][1][0]).toBe('rediss://');
         if (!f.Properties.VpcConfig) continue;
         expect(f.Properties.VpcConfig.SecurityGroupIds).toEqual([clientGroup]);

@@ -23,6 +23,10 @@ describe('deployed-stage configuration', () => {
     expect(cfg.JWT_CLIENT_IDS).toEqual(['web-app']);
     expect(cfg.JWT_MAX_AGE_SECONDS).toBe(86_400);
     expect(loadConfig({ ...prod, JWT_CLIENT_IDS: '', JWT_AUDIENCE: 'concert-api' }).JWT_AUDIENCE).toBe('concert-api');
+    // In a VPC without a route out: the key set itself, or a NAT gateway.
+    const keys = JSON.stringify({ keys: [{ kty: 'RSA', kid: 'k1', n: 'AQAB', e: 'AQAB' }] });
+    expect(loadConfig({ ...prod, VPC_EGRESS: 'none', JWT_JWKS_URL: '', JWT_JWKS: keys }).JWT_JWKS).toBeDefined();
+    expect(loadConfig({ ...prod, VPC_EGRESS: 'nat' }).JWT_JWKS_URL).toBeDefined();
   });
 
   it.each([
@@ -31,6 +35,7 @@ describe('deployed-stage configuration', () => {
     ['neither audience nor client ids', { JWT_CLIENT_IDS: '' }, /JWT_AUDIENCE or JWT_CLIENT_IDS/],
     ['plaintext redis://', { REDIS_URL: 'redis://cache.example.internal:6379' }, /rediss:\/\//],
     ['no Redis AUTH', { REDIS_PASSWORD: '' }, /Redis AUTH/],
+    ['a JWKS URL it cannot reach from a VPC without a route out', { VPC_EGRESS: 'none' }, /cannot fetch JWT_JWKS_URL/],
   ])('refuses to start with %s', (_what, change, message) => {
     expect(() => loadConfig({ ...prod, ...change })).toThrow(message);
   });
