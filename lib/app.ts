@@ -117,7 +117,7 @@ export function createApp(config: Config = loadConfig(), overrides: AppOverrides
     idempotency,
     payments: new Payments({ db: dynamo, seats, holds, wallets, idempotency, maxReservations: config.HOLD_LIMIT_PER_CONCERT }),
     waitingRoom,
-    history: new QueueHistory(redis),
+    history: new QueueHistory(redis, config.DEPENDENCY_TIMEOUT_MS),
     limits,
     close: async () => {
       if (!overrides.redis) redis.disconnect();

@@ -7,6 +7,7 @@
  * service measured before, not from a guess.
  */
 import type { RedisClient } from '../clients/redis';
+import { DependencyUnavailableError } from '../errors';
 
 const HISTORY_KEY = 'queue:history';
 /** Concerts kept in the history (the most recent ones). */
@@ -21,15 +22,28 @@ interface Entry {
 }
 
 export class QueueHistory {
-  constructor(private readonly redis: RedisClient) {}
+  /** `timeoutMs`: a call without an answer in time fails (a Cluster with no reachable node queues commands without limit). */
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly timeoutMs = 2_000,
+  ) {}
+
+  private within<T>(call: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DependencyUnavailableError('redis')), this.timeoutMs);
+    });
+    call.catch(() => undefined); // answered after the deadline: nobody is waiting for it
+    return Promise.race([call, deadline]).finally(() => clearTimeout(timer));
+  }
 
   async record(concertId: string, sessions: number, totalMs: number, now = Date.now()): Promise<void> {
     if (sessions < MIN_SESSIONS) return;
-    await this.redis.hset(HISTORY_KEY, concertId, JSON.stringify({ sessions, totalMs, at: now } satisfies Entry));
+    await this.within(this.redis.hset(HISTORY_KEY, concertId, JSON.stringify({ sessions, totalMs, at: now } satisfies Entry)));
     const all = await this.entries();
     if (all.length > KEEP) {
       const old = all.sort((a, b) => b.entry.at - a.entry.at).slice(KEEP).map((e) => e.concertId);
-      await this.redis.hdel(HISTORY_KEY, ...old);
+      await this.within(this.redis.hdel(HISTORY_KEY, ...old));
     }
   }
 
@@ -42,7 +56,7 @@ export class QueueHistory {
   }
 
   private async entries(): Promise<{ concertId: string; entry: Entry }[]> {
-    const raw = await this.redis.hgetall(HISTORY_KEY);
+    const raw = await this.within(this.redis.hgetall(HISTORY_KEY));
     return Object.entries(raw).flatMap(([concertId, v]) => {
       try {
         const entry = JSON.parse(v) as Entry;
