@@ -59,6 +59,21 @@ export async function charts(results: any): Promise<Record<string, string>> {
       ],
     } as TopLevelSpec);
   }
+  if (results.capacityCheck) {
+    out['capacity-model-polls.svg'] = await svg({
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: 'Status polls per second: capacity model vs measured (in-process opening)',
+      width: 640,
+      height: 240,
+      data: { values: results.capacityCheck.pollsPerSecond },
+      mark: { type: 'line', interpolate: 'step-after' },
+      encoding: {
+        x: { field: 't', type: 'quantitative', title: 'seconds since the opening' },
+        y: { field: 'polls', type: 'quantitative', title: 'polls in that second' },
+        color: { field: 'source', type: 'nominal', title: null },
+      },
+    });
+  }
   const sim = results.simulation;
   if (sim) {
     const queue = sim.series.queue.flatMap((p: any) => [
@@ -129,7 +144,7 @@ export async function charts(results: any): Promise<Record<string, string>> {
     ]);
     out['latency-by-endpoint.svg'] = await svg({
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: 'Ticket opening: latency by endpoint (ms, over HTTP)',
+      title: `Ticket opening: latency by endpoint (ms, ${sim.options.transport === 'in-process' ? 'in-process' : 'over HTTP'})`,
       width: 420,
       data: { values: lat },
       mark: 'bar',
@@ -163,7 +178,7 @@ export async function charts(results: any): Promise<Record<string, string>> {
   return out;
 }
 
-const fmt = (n: number | undefined, d = 0) => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en', { maximumFractionDigits: d }));
+const fmt = (n: number | undefined | null, d = 0) => (n === undefined || n === null || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en', { maximumFractionDigits: d }));
 const lat = (s: any) => `${fmt(s.p50, 2)} / ${fmt(s.p99, 2)} / ${fmt(s.p999, 2)}`;
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 
@@ -212,8 +227,9 @@ export function markdown(r: any): string {
   if (r.simulation) {
     const s = r.simulation;
     const o = s.options;
-    lines.push(`## 5. Ticket opening simulation over HTTP (${fmt(o.users)} users arriving within ${o.arrivalSeconds} s)`, '');
-    lines.push(`Settings: max active ${o.maxActive}, ${o.admissionsPerSecond} admissions/s, session ${o.activeSessionSeconds} s, hold ${o.holdSeconds} s, abandonment ${o.abandonAfterSeconds} s, ${o.dates} dates x ${o.seatsPerDate} seats. Run took ${s.seconds} s.`, '');
+    const how = o.transport === 'in-process' ? 'in-process (handlers called through their middy stacks, no HTTP)' : 'over HTTP';
+    lines.push(`## 5. Ticket opening simulation ${how} (${fmt(o.users)} users arriving within ${o.arrivalSeconds} s)`, '');
+    lines.push(`Settings: ${o.preQueueShare !== undefined ? `${Math.round(o.preQueueShare * 100)}% of the crowd pre-queued in the ${o.preQueueSeconds} s before the opening, ` : ''}max active ${o.maxActive}, ${o.admissionsPerSecond} admissions/s, session ${o.activeSessionSeconds} s, hold ${o.holdSeconds} s, abandonment ${o.abandonAfterSeconds} s, ${o.dates} dates x ${o.seatsPerDate} seats. Run took ${s.seconds} s.`, '');
     lines.push('| check | result |', '| --- | --- |');
     lines.push(`| oversells | ${s.oversells} ${verdict(s.oversells === 0)} |`);
     lines.push(`| money conserved (charged = balances + payments) | ${s.money.conserved ? 'yes' : '**no**'} (charged ${fmt(s.money.chargedByClients)}, balances ${fmt(s.money.balancesNow)}, paid ${fmt(s.money.paidForSeats)}) |`);
@@ -246,9 +262,36 @@ export function markdown(r: any): string {
     lines.push('', '![waiting and active](queue-over-time.svg)', '', '![admissions per second](admissions-per-second.svg)', '', '![ETA vs wait](eta-vs-wait.svg)', '', ...(s.etaRelativeErrorPerPoll?.samples ? ['![ETA at each poll vs remaining wait](eta-per-poll.svg)', ''] : []), '![latency by endpoint](latency-by-endpoint.svg)', '');
   }
   if (r.queueScale) lines.push('![status cost by queue length](status-cost-by-queue-length.svg)', '');
+  if (r.capacityCheck) lines.push(...capacitySection(r));
   if (r.chaos || r.model) lines.push(...faultsAndChaos(r));
   if (r.notes?.length) lines.push('## What bounds these figures', '', ...r.notes.map((n: string) => `- ${n}`), '');
   return lines.join('\n');
+}
+
+/** The in-process opening next to what the capacity model (test/bench/capacity/) predicted for the same crowd. */
+function capacitySection(r: any): string[] {
+  const c = r.capacityCheck;
+  const ip = r.simulation?.inProcess;
+  const lines = ['## Capacity model vs measurement (in-process opening)', ''];
+  lines.push(
+    `The model (\`npm run capacity\`, docs/capacity.md) was given the simulation's crowd and settings and the per-request costs of ${c.costsFrom.join('; ')}, not this run's; it took ${c.model.bins.toLocaleString('en')} slices of the queue and ${round(c.model.stepSeconds, 3)} s steps. Handlers were called in-process through their middy stacks; the admission loop ran on serverless-offline's schedule (${ip ? `${ip.redis.otherProcessScriptsPerSecond} script runs/s from other processes, ${fmt(ip.redis.otherProcessScripts)} in all` : 'n/a'}).`,
+    '',
+    '| figure | model | measured | model / measured |',
+    '| --- | ---: | ---: | ---: |',
+    ...c.rows.map((row: any) => `| ${row.figure} | ${fmt(row.model ?? NaN, 1)} | ${fmt(row.measured ?? NaN, 1)} | ${row.ratio ?? 'n/a'} |`),
+    '',
+  );
+  if (ip) {
+    lines.push('Measured per request (this run): Redis round trips, script runs and commands on the concert\'s queue shard, DynamoDB operations and consumed capacity, SQS messages.', '');
+    lines.push('| endpoint | requests | Redis round trips | scripts | queue-shard commands | DynamoDB operations | RRU | WRU | SQS |', '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |');
+    for (const [ep, x] of Object.entries(ip.costsByEndpoint as Record<string, any>)) {
+      lines.push(`| ${ep} | ${fmt(x.requests)} | ${x.redisRoundTripsPerRequest} | ${x.redisScriptsPerRequest} | ${x.queueShardCommandsPerRequest ?? 'n/a'} | ${Object.entries(x.dynamoOpsPerRequest).map(([k, v]) => `${k} ${v}`).join(', ') || '-'} | ${x.readUnitsPerRequest} | ${x.writeUnitsPerRequest} | ${x.sqsMessagesPerRequest} |`);
+    }
+    const rd = ip.redis;
+    lines.push('', `Redis over the run: ${fmt(rd.serverScriptRuns)} script runs (${fmt(rd.handlerScripts)} from the handlers, ${fmt(rd.samplerScripts)} from the bench's sampler, ${fmt(rd.otherProcessScripts)} from serverless-offline's functions); ${rd.microsPerScript} µs inside a script on average, ${rd.mainThreadCpuMicrosPerScript} µs of main-thread CPU per script run (${rd.mainThreadCpuSeconds} s in all).`, '');
+  }
+  lines.push('![status polls per second, model vs measured](capacity-model-polls.svg)', '');
+  return lines;
 }
 
 /** The "Faults and chaos" section: the chaos phase and the latest long model-test run. */

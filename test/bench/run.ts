@@ -9,6 +9,12 @@
  *   --scale-max N      largest queue for the scale phase (default 1000000)
  *   --seconds N        duration of each timed load (default 5)
  *   --quick            small sizes, for a fast look (not for the README)
+ *   --in-process       the simulation calls the handlers in-process (no HTTP, no serverless-offline
+ *                      in between; the admission loop still runs on serverless-offline's schedule),
+ *                      and its report puts the capacity model's prediction (test/bench/capacity/)
+ *                      next to what was measured. Default crowd arrival: users / 1,500 s (>= 10 s)
+ *   --arrival N        seconds over which the crowd arrives after the opening (default 10)
+ *   --pre-queue-share X  share of the crowd that joins the pre-queue before the opening (default 0.4)
  *   --chaos            only the chaos phase (chaos.ts) on a stack of its own, report in bench-results/chaos/
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +29,7 @@ import { queueCost, queueScale } from './phases/queue';
 import { defaultSimOptions, ticketOpening } from './phases/simulation';
 import { machine, writeResults } from './report';
 import { chaosRun, defaultChaosOptions } from './chaos';
+import { compareWithModel } from './capacity/compare';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,6 +39,9 @@ const { values: args } = parseArgs({
     seconds: { type: 'string' },
     quick: { type: 'boolean', default: false },
     chaos: { type: 'boolean', default: false },
+    'in-process': { type: 'boolean', default: false },
+    arrival: { type: 'string' },
+    'pre-queue-share': { type: 'string' },
   },
 });
 
@@ -61,6 +71,20 @@ async function chaosOnly() {
   } else console.log('bench: chaos invariants held: 0 oversells, money conserved, active set within its maximum, every unpaid hold released in time');
 }
 
+/** The simulation's settings: the defaults, or for `--in-process` a crowd spread so this machine keeps up. */
+function simOptions(users: number) {
+  const inProcess = args['in-process']!;
+  const d = defaultSimOptions(users);
+  const o = { ...d, preQueueShare: Number(args['pre-queue-share'] ?? d.preQueueShare) };
+  return {
+    ...o,
+    transport: inProcess ? ('in-process' as const) : o.transport,
+    arrivalSeconds: Number(args.arrival ?? (inProcess ? Math.max(o.arrivalSeconds, Math.round(users / 1500)) : o.arrivalSeconds)),
+    // The pre-queue's share arrives over at least 1 s per 1,000 users (entries cost the most CPU).
+    preQueueSeconds: inProcess ? Math.max(o.preQueueSeconds, Math.round((users * o.preQueueShare) / 1000)) : o.preQueueSeconds,
+  };
+}
+
 async function main() {
   if (args.chaos) return chaosOnly();
   const only = new Set(args.only!.split(','));
@@ -69,6 +93,12 @@ async function main() {
   const users = Number(args.users ?? (quick ? 500 : 5000));
   const scaleMax = Number(args['scale-max'] ?? (quick ? 100_000 : 1_000_000));
   const scaleSizes = [1_000, 100_000, 1_000_000].filter((n) => n <= scaleMax);
+
+  // The capacity model is checked with the costs of the run before this one (it must not
+  // be given what this run measures).
+  const latestJson = join(projectDir, 'bench-results', 'latest', 'results.json');
+  const before = existsSync(latestJson) ? JSON.parse(readFileSync(latestJson, 'utf8')) : {};
+  const beforeLabel = existsSync(latestJson) ? `bench-results/latest/results.json before this run (${before.machine?.at ?? '?'}, \`${before.command ?? '?'}\`)` : 'no earlier results: fallbacks';
 
   console.log('bench: starting the embedded stack...');
   const stack = await startStack({
@@ -90,7 +120,8 @@ async function main() {
     if (only.has('scale')) results.queueScale = await queueScale(ctx, { sizes: scaleSizes, durationMs: seconds * 1000 });
     if (only.has('contention')) results.contention = await seatContention(ctx, { crowd: quick ? 300 : 1000 });
     if (only.has('http')) results.http = await httpStatusVsNoop(ctx, { users: 4000, durationS: Math.max(3, seconds * 2) });
-    if (only.has('sim')) results.simulation = await ticketOpening(ctx, defaultSimOptions(users));
+    if (only.has('sim')) results.simulation = await ticketOpening(ctx, simOptions(users));
+    if (only.has('sim') && args['in-process']) results.capacityCheck = compareWithModel(results.simulation, before, beforeLabel);
   } finally {
     await ctx.app.close();
     await stack.stop();

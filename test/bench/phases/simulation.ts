@@ -16,13 +16,26 @@
  * revealed seed (whose sha256 is the commitment published at creation), how long after the
  * opening every pre-queued user knows a position, and, once the last seat is paid, how
  * long until every waiting user has been told SOLD_OUT.
+ *
+ * Transport: over HTTP (serverless-offline, the default), or in-process (`--in-process`:
+ * each request calls its route's handler through its middy stack, test/bench/transport.ts,
+ * with the product's own configuration), so a crowd of 100,000 is not bounded by
+ * serverless-offline or the HTTP client. Either way the admission loop runs where it runs
+ * in production, in its own scheduled function (serverless-offline's schedule). The
+ * in-process run also reports, per endpoint, the Redis round trips, DynamoDB operations
+ * and capacity and SQS messages each request caused, Redis's own count of script runs and
+ * its CPU, and requests per second over time: what test/bench/capacity/model.ts predicts.
  */
 import { createHash, createHmac } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { api, type ApiResponse } from '../../support/api';
+import { useApp } from '../../../lib/app';
+import { logger, metrics } from '../../../lib/observability';
 import { auditAll } from '../../support/invariants';
 import { createConcertWithQueue } from '../../../lib/use-cases/create-concert';
-import type { BenchContext } from '../context';
+import { productApp, type BenchContext, type Counters } from '../context';
+import { inProcessTransport, type Transport } from '../transport';
+import { SIM_BEHAVIOUR, SIM_PRE_QUEUE_SHARE } from '../crowd';
 import { parseQueueToken, queueKey } from '../../../lib/queue/keys';
 import { fieldsOf } from '../../../lib/queue/replies';
 import { progress } from '../progress';
@@ -44,6 +57,8 @@ export interface SimOptions {
   preQueueSeconds: number;
   /** Share of the crowd that arrives in the pre-queue, before the opening. */
   preQueueShare: number;
+  /** How requests reach the service: over HTTP through serverless-offline, or to the handlers in-process. */
+  transport: 'http' | 'in-process';
 }
 
 export const defaultSimOptions = (users: number): SimOptions => ({
@@ -58,12 +73,23 @@ export const defaultSimOptions = (users: number): SimOptions => ({
   seatsPerDate: 50,
   maxSeconds: 600,
   preQueueSeconds: 20,
-  preQueueShare: 0.4,
+  preQueueShare: SIM_PRE_QUEUE_SHARE,
+  transport: 'http',
 });
 
+const B = SIM_BEHAVIOUR;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const think = () => sleep(100 + Math.random() * 500);
+const think = () => sleep(B.thinkMinMs + Math.random() * B.thinkSpreadMs);
 const chance = (p: number) => Math.random() < p;
+
+/** Redis's own counters (all clients): calls per command (scripts' inner commands included) and CPU. */
+async function redisServerStats(ctx: BenchContext) {
+  const [stats, cpu] = await Promise.all([ctx.redis.info('commandstats'), ctx.redis.info('cpu')]);
+  const calls: Record<string, { calls: number; usec: number }> = {};
+  for (const m of stats.matchAll(/cmdstat_([^:]+):calls=(\d+),usec=(\d+)/g)) calls[m[1]!] = { calls: Number(m[2]), usec: Number(m[3]) };
+  const num = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(cpu)?.[1] ?? NaN);
+  return { calls, cpuSeconds: num('used_cpu_sys_main_thread') + num('used_cpu_user_main_thread') };
+}
 
 interface UserRecord {
   userId: string;
@@ -101,6 +127,41 @@ return {'t', now, 'live', redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf'), 'ac
 
 export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
   process.env.TEST_BASE_URL = ctx.stack.baseUrl;
+  const inProcess = o.transport === 'in-process';
+  // In-process: the handlers run in this process with the product's configuration (the
+  // bench's app turns the poll limit almost off for phases 1-2), counted per endpoint.
+  const simCounters: Counters = { redisCommands: 0, dynamoOps: {}, byScope: {} };
+  const simApp = inProcess ? productApp(ctx.stack, simCounters) : undefined;
+  if (simApp) useApp(simApp);
+  // Powertools puts its level back to the constructor's (INFO) at every warm invocation,
+  // so the handlers' log lines (a 409 each, tens of thousands here) are muted by stubbing
+  // the calls, as test/support/quiet-logs.ts does; serverless-offline's runs log at ERROR.
+  // The metrics object was made before the bench set POWERTOOLS_METRICS_DISABLED, so its
+  // EMF lines (one per entry) are dropped instead of printed.
+  const muted = ['debug', 'info', 'warn', 'error'] as const;
+  const saved = muted.map((level) => logger[level]);
+  const publish = metrics.publishStoredMetrics;
+  if (inProcess) {
+    for (const level of muted) logger[level] = () => undefined;
+    metrics.publishStoredMetrics = () => {
+      metrics.clearMetrics();
+      return metrics;
+    };
+  }
+  const send: Transport = inProcess ? await inProcessTransport() : api;
+  try {
+    return await opening(ctx, o, send, simApp ? simCounters : undefined);
+  } finally {
+    muted.forEach((level, i) => (logger[level] = saved[i]!));
+    metrics.publishStoredMetrics = publish;
+    if (simApp) {
+      useApp(ctx.app);
+      await simApp.close();
+    }
+  }
+}
+
+async function opening(ctx: BenchContext, o: SimOptions, send: Transport, simCounters: Counters | undefined) {
   const concertId = 'bench-ticket-open';
   const dates = Array.from({ length: o.dates }, (_, d) => `2027-10-${String(d + 1).padStart(2, '0')}`);
   const created = Date.now();
@@ -125,12 +186,14 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
   const opensAtMs = Date.parse(salesOpenAt);
 
 
-  const calls: Record<string, { n: number; ms: number[]; non2xx: Record<string, number> }> = {};
+  const calls: Record<string, { n: number; ms: number[]; non2xx: Record<string, number>; perSecond: Map<number, number> }> = {};
   const call = async (name: string, method: string, path: string, opts: Parameters<typeof api>[2]): Promise<ApiResponse> => {
-    const res = await api(method, path, opts);
-    const c = (calls[name] ??= { n: 0, ms: [], non2xx: {} });
+    const res = await send(method, path, opts);
+    const c = (calls[name] ??= { n: 0, ms: [], non2xx: {}, perSecond: new Map() });
     c.n++;
     c.ms.push(res.ms);
+    const second = Math.floor((Date.now() - opensAtMs) / 1000);
+    c.perSecond.set(second, (c.perSecond.get(second) ?? 0) + 1);
     if (res.status >= 300) {
       const key = `${res.status} ${res.body?.error?.code ?? ''}`.trim();
       c.non2xx[key] = (c.non2xx[key] ?? 0) + 1;
@@ -141,8 +204,11 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
   // The sampler: live active set and queue length every 10 ms, straight from Redis.
   const samples: Sample[] = [];
   let sampling = true;
+  let samplerScripts = 0;
+  const serverBefore = simCounters ? await redisServerStats(ctx) : undefined;
   const sampler = (async () => {
     while (sampling) {
+      samplerScripts++;
       const f = fieldsOf(await ctx.redis.eval(SAMPLE_LUA, 2, queueKey(concertId, 'active'), queueKey(concertId, 'waiting')));
       samples.push({ t: Number(f.t), live: Number(f.live), active: Number(f.active), waiting: Number(f.waiting) });
       await sleep(10);
@@ -192,7 +258,7 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
     r.enteredAtMs = Date.now();
     if (r.preQueued) r.positionKnownAtMs = r.enteredAtMs;
     r.etaAtEntry = status.etaSeconds ?? null;
-    const giveUpAt = chance(0.03) ? Date.now() + Math.random() * 60_000 : Infinity;
+    const giveUpAt = chance(B.giveUpShare) ? Date.now() + Math.random() * B.giveUpWithinMs : Infinity;
     while (status.status === 'WAITING') {
       r.waitingAnswers.push(Date.now());
       r.etas.push([Date.now(), status.etaSeconds, status.etaRange?.low ?? null, status.etaRange?.high ?? null, status.position]);
@@ -213,7 +279,7 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
     r.admittedSeenAtMs = Date.now();
     const gated = { token, queueToken };
     const leave = async (outcome: string) => {
-      if (chance(0.9)) await call('DELETE /v1/queue/tokens/current', 'DELETE', '/v1/queue/tokens/current', gated);
+      if (chance(B.leaveShare)) await call('DELETE /v1/queue/tokens/current', 'DELETE', '/v1/queue/tokens/current', gated);
       r.outcome = outcome; // else: just goes away, the session expires
     };
 
@@ -224,7 +290,7 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
     const date = open[Math.floor(Math.random() * open.length)].date;
 
     let reservation: { reservationId: string; price: number } | undefined;
-    for (let attempt = 0; attempt < 3 && !reservation; attempt++) {
+    for (let attempt = 0; attempt < B.holdAttempts && !reservation; attempt++) {
       await think();
       const seats = await call('GET /v1/concerts/{id}/dates/{date}/seats', 'GET', `/v1/concerts/${concertId}/dates/${date}/seats`, gated);
       const free = (seats.body?.seats ?? []).filter((s: { status: string }) => s.status === 'AVAILABLE');
@@ -237,15 +303,15 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
 
     await think();
     const roll = Math.random();
-    if (roll < 0.07) {
+    if (roll < B.releaseShare) {
       await call('DELETE /v1/reservations/{id}', 'DELETE', `/v1/reservations/${reservation.reservationId}`, { token });
       return leave('RELEASED_HOLD');
     }
-    if (roll < 0.15) return void (r.outcome = 'LEFT_HOLD_TO_EXPIRE');
+    if (roll < B.releaseShare + B.walkAwayShare) return void (r.outcome = 'LEFT_HOLD_TO_EXPIRE');
 
     const balance = (await call('GET /v1/balance', 'GET', '/v1/balance', { token })).body.balance as number;
     if (balance < reservation.price) {
-      const amount = Math.ceil((reservation.price - balance) / 10_000) * 10_000;
+      const amount = Math.ceil((reservation.price - balance) / B.topUpStepWon) * B.topUpStepWon;
       const charged = await call('POST /v1/balance/charges', 'POST', '/v1/balance/charges', {
         token,
         body: { amount },
@@ -277,6 +343,7 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
   bar.stop();
   sampling = false;
   await sampler;
+  const serverAfter = serverBefore ? await redisServerStats(ctx) : undefined;
 
   // What the server did: the admissions log (time, seq, token) of this concert.
   const log = (await ctx.redis.xrange(queueKey(concertId, 'admissions'), '-', '+')).map(([id, fields]) => {
@@ -316,10 +383,10 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
   const ranged = perPoll.filter((p) => p.inRange !== null);
 
   // The opening: the lottery's public record against what clients were given.
-  const fairness = (await api('GET', `/v1/concerts/${concertId}/fairness`)).body;
+  const fairness = (await send('GET', `/v1/concerts/${concertId}/fairness`)).body;
   const drawn: string[] = [];
   for (let cursor: string | null = ''; cursor !== null; ) {
-    const res = await api('GET', `/v1/concerts/${concertId}/fairness/entries${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const res = await send('GET', `/v1/concerts/${concertId}/fairness/entries${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
     if (res.status !== 200) throw new Error(`sim: fairness entries answered ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
     const page: { entries: { entryId: string }[]; nextCursor: string | null } = res.body;
     drawn.push(...page.entries.map((e: { entryId: string }) => e.entryId));
@@ -330,9 +397,12 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
   const hmac = (id: string) => (seed ? createHmac('sha256', seed).update(id).digest('hex') : '');
   const byHmac = [...preEntries].sort((a, b) => (hmac(a) < hmac(b) ? -1 : 1));
   const positionKnown = records.filter((r) => r.positionKnownAtMs !== undefined).map((r) => r.positionKnownAtMs! - opensAtMs);
+  const drawnSet = new Set(drawn);
+  // (No spread of large arrays into Math.max: a crowd of 100,000 would overflow the stack.)
+  const maxOf = (xs: number[], start = -Infinity) => xs.reduce((a, b) => (b > a ? b : a), start);
 
   // Sold out: from the last payment until every waiting user has been told.
-  const lastPaid = Math.max(...records.map((r) => r.paidAtMs ?? 0));
+  const lastPaid = maxOf(records.map((r) => r.paidAtMs ?? 0), 0);
   const toldSoldOut = records.filter((r) => r.toldSoldOutAtMs !== undefined).map((r) => r.toldSoldOutAtMs!);
   const waitingAnswersLate = records.reduce((n, r) => n + r.waitingAnswers.filter((t) => t > lastPaid + 2_000).length, 0);
 
@@ -374,8 +444,8 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
     },
     admissions: log.length,
     fifoViolations,
-    largestLiveActiveSet: Math.max(0, ...samples.map((s) => s.live)),
-    largestActiveSetIncludingUnprunedExpired: Math.max(0, ...samples.map((s) => s.active)),
+    largestLiveActiveSet: maxOf(samples.map((s) => s.live), 0),
+    largestActiveSetIncludingUnprunedExpired: maxOf(samples.map((s) => s.active), 0),
     maxActive: o.maxActive,
     freedSlotEmptyMs: { ...summarize(gaps), samplingIntervalMs: 10 },
     waitSeconds: summarize(waits.map((w) => w.wait)),
@@ -398,25 +468,91 @@ export async function ticketOpening(ctx: BenchContext, o: SimOptions) {
     opening: {
       preQueued: preEntries.length,
       drawnEntries: drawn.length,
-      drawnIsPermutationOfPreQueue: drawn.length === preEntries.length && new Set(drawn).size === drawn.length && preEntries.every((e) => drawn.includes(e)),
+      drawnIsPermutationOfPreQueue: drawn.length === preEntries.length && drawnSet.size === drawn.length && preEntries.every((e) => drawnSet.has(e)),
       seedMatchesCommitment: seed ? createHash('sha256').update(seed).digest('hex') === concert.commitment : false,
       drawnOrderMatchesSeed: seed ? drawn.every((e, i) => e === byHmac[i]) : false,
-      msFromOpeningUntilEveryPreQueuedUserKnowsPosition: positionKnown.length ? Math.max(...positionKnown) : null,
+      msFromOpeningUntilEveryPreQueuedUserKnowsPosition: positionKnown.length ? maxOf(positionKnown) : null,
       msFromOpeningUntilPositionKnown: summarize(positionKnown),
     },
     soldOut: {
       seatsSold: records.filter((r) => r.paidAtMs).length,
       toldSoldOut: toldSoldOut.length,
-      msFromLastSaleUntilEveryWaitingUserTold: toldSoldOut.length && lastPaid > 0 ? Math.max(...toldSoldOut) - lastPaid : null,
+      msFromLastSaleUntilEveryWaitingUserTold: toldSoldOut.length && lastPaid > 0 ? maxOf(toldSoldOut) - lastPaid : null,
+      secondsFromOpeningToLastSale: lastPaid > 0 ? round((lastPaid - opensAtMs) / 1000, 1) : null,
       waitingAnswersMoreThan2sAfterLastSale: waitingAnswersLate,
     },
     requestsPerSecondByEndpoint: Object.fromEntries(Object.entries(calls).map(([k, c]) => [k, round(c.n / seconds, 1)])),
     latencyMsByEndpoint: Object.fromEntries(Object.entries(calls).map(([k, c]) => [k, summarize(c.ms)])),
     non2xxByEndpoint: Object.fromEntries(Object.entries(calls).filter(([, c]) => Object.keys(c.non2xx).length).map(([k, c]) => [k, c.non2xx])),
+    requestsByEndpoint: Object.fromEntries(Object.entries(calls).map(([k, c]) => [k, c.n])),
+    /** The run's clock: the crowd started this long before the opening (s). */
+    secondsFromStartToOpening: round((opensAtMs - started) / 1000, 2),
+    ...(simCounters && serverBefore && serverAfter
+      ? { inProcess: inProcessFigures(send, simCounters, serverBefore, serverAfter, samplerScripts, seconds) }
+      : {}),
     series: {
+      /** Requests per second by endpoint, by second since the opening (negative: before it): [second, count]. */
+      requestsPerSecond: Object.fromEntries(Object.entries(calls).map(([k, c]) => [k, [...c.perSecond.entries()].sort((a, b) => a[0] - b[0])])),
       queue: samples.filter((_, i) => i % 10 === 0).map((s) => ({ t: round((s.t - started) / 1000, 2), waiting: s.waiting, active: s.live })),
       admissionsPerSecond: [...perSecond.entries()].sort((a, b) => a[0] - b[0]).map(([second, n]) => ({ second, admitted: n })),
       etaVsWait: waits.filter((w) => w.eta !== null).map((w) => ({ eta: w.eta, wait: round(w.wait, 2) })),
+    },
+  };
+}
+
+type ServerStats = Awaited<ReturnType<typeof redisServerStats>>;
+
+/**
+ * What the in-process run measured per endpoint (Redis round trips, scripts, DynamoDB
+ * operations and capacity, SQS messages, each per request) and what Redis itself counted
+ * over the run, from all its clients: this process's handlers, the bench's sampler and
+ * the functions serverless-offline runs (the admission loop, the release consumer, the
+ * sweep), which are the difference.
+ */
+function inProcessFigures(send: Transport, counters: Counters, before: ServerStats, after: ServerStats, samplerScripts: number, seconds: number) {
+  const requests = (send as Transport & { counts?: Record<string, number> }).counts ?? {};
+  const costsByEndpoint = Object.fromEntries(
+    Object.entries(requests).map(([endpoint, n]) => {
+      const c = counters.byScope[endpoint];
+      const per = (x: number) => round(x / n, 3);
+      return [
+        endpoint,
+        {
+          requests: n,
+          redisRoundTripsPerRequest: per(c?.redisCommands ?? 0),
+          redisScriptsPerRequest: per(c?.redisScripts ?? 0),
+          queueShardCommandsPerRequest: per(c?.queueShardCommands ?? 0),
+          dynamoOpsPerRequest: Object.fromEntries(Object.entries(c?.dynamoOps ?? {}).map(([op, k]) => [op, per(k)])),
+          readUnitsPerRequest: per(c?.readUnits ?? 0),
+          writeUnitsPerRequest: per(c?.writeUnits ?? 0),
+          sqsMessagesPerRequest: per(c?.sqsSends ?? 0),
+        },
+      ];
+    }),
+  );
+  const delta = (name: string) => (after.calls[name]?.calls ?? 0) - (before.calls[name]?.calls ?? 0);
+  const usec = (name: string) => (after.calls[name]?.usec ?? 0) - (before.calls[name]?.usec ?? 0);
+  const scriptsSeen = delta('evalsha') + delta('eval');
+  const handlerScripts = Object.entries(counters.byScope).reduce((a, [, c]) => a + c.redisScripts, 0);
+  const handlerCommands = Object.entries(counters.byScope).reduce((a, [, c]) => a + c.redisCommands, 0);
+  const others = scriptsSeen - handlerScripts - samplerScripts;
+  return {
+    costsByEndpoint,
+    redis: {
+      /** Round trips the handlers sent (every command is one request/response). */
+      handlerRoundTrips: handlerCommands,
+      handlerScripts,
+      /** Script runs Redis counted from every client over the run. */
+      serverScriptRuns: scriptsSeen,
+      samplerScripts,
+      /** Script runs of other processes: the functions serverless-offline runs (admission loop, release consumer, sweep). */
+      otherProcessScripts: others,
+      otherProcessScriptsPerSecond: round(others / seconds, 2),
+      /** Time Redis spent inside scripts (its commandstats), per script run. */
+      microsPerScript: round((usec('evalsha') + usec('eval')) / Math.max(1, scriptsSeen), 2),
+      /** Redis main thread CPU over the run, per script run (all its work: I/O, parsing, scripts, other commands). */
+      mainThreadCpuMicrosPerScript: round(((after.cpuSeconds - before.cpuSeconds) * 1e6) / Math.max(1, scriptsSeen), 2),
+      mainThreadCpuSeconds: round(after.cpuSeconds - before.cpuSeconds, 2),
     },
   };
 }
