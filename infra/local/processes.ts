@@ -11,6 +11,11 @@ export interface Child {
   proc: ChildProcess;
   /** Last lines of output, for error messages when start-up fails. */
   tail: () => string;
+  /**
+   * Whether a line of its output (stdout or stderr) has matched `pattern` so far. The
+   * first call registers the pattern; lines still in the tail count too.
+   */
+  printed: (pattern: RegExp) => boolean;
   stop: () => Promise<void>;
   /** SIGKILL now, as a crash would: no shutdown work (tests of restarts and loss). */
   kill: () => Promise<void>;
@@ -18,22 +23,41 @@ export interface Child {
 
 const running = new Set<Child>();
 
-export function startChild(name: string, command: string, args: string[], options: SpawnOptions & { echo?: boolean } = {}): Child {
-  const proc = spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface ChildOptions extends SpawnOptions {
+  /** Copy its output to this process's stdout. */
+  echo?: boolean;
+  /** Rewrites what is echoed (never what tail() and printed() see). */
+  echoFilter?: (text: string) => string;
+}
+
+export function startChild(name: string, command: string, args: string[], options: ChildOptions = {}): Child {
+  const { echo: _echo, echoFilter: _filter, ...spawnOptions } = options;
+  const proc = spawn(command, args, { ...spawnOptions, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
-  const collect = (chunk: Buffer) => {
-    const text = chunk.toString();
-    if (options.echo) process.stdout.write(text);
-    lines.push(...text.split('\n').filter(Boolean));
+  const patterns = new Map<RegExp, boolean>();
+  // A line split across chunks is matched once complete; the unfinished end of each stream
+  // still shows in tail().
+  const partial = { stdout: '', stderr: '' };
+  const collect = (stream: keyof typeof partial, text: string) => {
+    if (options.echo) process.stdout.write(options.echoFilter ? options.echoFilter(text) : text);
+    const split = (partial[stream] + text).split('\n');
+    partial[stream] = split.pop() ?? '';
+    const fresh = split.filter(Boolean);
+    for (const [pattern, hit] of patterns) if (!hit && fresh.some((l) => pattern.test(l))) patterns.set(pattern, true);
+    lines.push(...fresh);
     if (lines.length > 200) lines.splice(0, lines.length - 200);
   };
-  proc.stdout?.on('data', collect);
-  proc.stderr?.on('data', collect);
+  proc.stdout?.on('data', (chunk: Buffer) => collect('stdout', chunk.toString()));
+  proc.stderr?.on('data', (chunk: Buffer) => collect('stderr', chunk.toString()));
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const child: Child = {
     name,
     proc,
-    tail: () => lines.slice(-30).join('\n'),
+    tail: () => [...lines.slice(-30), partial.stdout, partial.stderr].filter(Boolean).join('\n'),
+    printed: (pattern) => {
+      if (!patterns.has(pattern)) patterns.set(pattern, lines.some((l) => pattern.test(l)));
+      return patterns.get(pattern)!;
+    },
     stop: async () => {
       running.delete(child);
       if (proc.exitCode !== null || proc.signalCode !== null) return;
@@ -83,10 +107,44 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `check` until it resolves true, or fails with the child's last output. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: Child): Promise<void> {
+export interface NeededPort {
+  port: number;
+  /** What listens there, e.g. "the API". */
+  what: string;
+  /** The environment variable that chooses it, for the message. */
+  variable: string;
+  host?: string;
+}
+
+/** Whether something on this machine already listens on (or otherwise holds) host:port. */
+export function portTaken(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') resolve(true);
+      else reject(err);
+    });
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(false)));
+  });
+}
+
+/** The ports of `needed` that are taken now (checked one by one, none kept open). */
+export async function takenPorts(needed: NeededPort[]): Promise<NeededPort[]> {
+  const taken: NeededPort[] = [];
+  for (const p of needed) if (await portTaken(p.port, p.host)) taken.push(p);
+  return taken;
+}
+
+/**
+ * Polls `check` until it resolves true, or fails with the child's last output; `failed`
+ * may end the wait early with an error of its own (a start-up the child will never finish).
+ */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: Child, failed?: () => Error | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    const failure = failed?.();
+    if (failure) throw failure;
     if (child && child.proc.exitCode !== null) {
       throw new Error(`${what} exited with code ${child.proc.exitCode} during start-up:\n${child.tail()}`);
     }

@@ -29,3 +29,16 @@ export async function seedDemoConcert(baseUrl: string): Promise<{ concertId: str
   if (res.status !== 201 && res.status !== 409) throw new Error(`seeding the demo concert failed: HTTP ${res.status} ${await res.text()}`);
   return { concertId: DEMO_CONCERT.concertId, dates: DEMO_CONCERT.dates.map((d) => d.date) };
 }
+
+/**
+ * Resolves once `GET /v1/concerts` at `baseUrl` lists the demo concert with all its dates
+ * (the list is cached per container for a few seconds, so a list read before the seed may
+ * still be served empty for a moment).
+ */
+export async function demoConcertListed(baseUrl: string): Promise<boolean> {
+  const res = await fetch(`${baseUrl}/v1/concerts`);
+  if (res.status !== 200) return false;
+  const { concerts } = (await res.json()) as { concerts: { concertId: string; dates: unknown[] }[] };
+  const demo = concerts.find((c) => c.concertId === DEMO_CONCERT.concertId);
+  return demo?.dates.length === DEMO_CONCERT.dates.length;
+}

@@ -29,6 +29,8 @@ export interface StackOptions {
   offlineLogFile?: string;
   /** Start serverless-offline (false: only the backing services and resources). */
   offline?: boolean;
+  /** Rebuild changed functions incrementally (`npm run dev`; see OfflineOptions.watch). */
+  watch?: boolean;
   /** Embedded only: a 3-master Redis Cluster (redis-cluster.ts) instead of one redis-server, REDIS_CLUSTER=true. */
   redisCluster?: boolean;
   log?: (line: string) => void;
@@ -138,7 +140,7 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
     const children = [...services.children];
     if (o.offline !== false) {
       children.push(
-        await startOffline({ projectDir, stage: o.stage, env, httpPort: o.httpPort, lambdaPort, echo: o.echo ?? false, logFile: o.offlineLogFile }),
+        await startOffline({ projectDir, stage: o.stage, env, httpPort: o.httpPort, lambdaPort, echo: o.echo ?? false, logFile: o.offlineLogFile, watch: o.watch }),
       );
       // The schedule first fires at the next full minute; start the admission loop now.
       await invokeAsync(lambdaPort, `concert-ticketing-${o.stage}-admitWaitingUsers`).catch((err) => log(`could not start the admission loop early: ${err}`));

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { freePort } from '../../infra/local/processes';
 import { startStack, type RunningStack } from '../../infra/local/stack';
 import { buildWeb } from '../../infra/local/web';
+import { stackEnvOf, writeStackEnv } from '../../infra/local/stack-env';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -38,12 +39,17 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__STACK__ = stack;
   const resourcesFile = join(tmpdir(), `concert-ticketing-resources-${process.pid}.json`);
   writeFileSync(resourcesFile, JSON.stringify(stack.resources));
+  // What `npm start` writes to .local-stack.env, for the local invocation tests (npm run invoke).
+  const stackEnvFile = join(tmpdir(), `concert-ticketing-stack-${process.pid}.env`);
+  writeStackEnv(stackEnvOf(stack), stackEnvFile);
   Object.assign(process.env, stack.env, {
     TEST_BASE_URL: stack.baseUrl,
     TEST_REDIS_PORT: String(stack.ports.redis),
     ...(stack.ports.redisCluster ? { TEST_REDIS_CLUSTER_PORTS: stack.ports.redisCluster.join(',') } : {}),
     TEST_OFFLINE_LOG: logFile,
     TEST_RESOURCES_FILE: resourcesFile,
+    TEST_LAMBDA_PORT: String(stack.ports.lambda),
+    TEST_STACK_ENV_FILE: stackEnvFile,
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
