@@ -1,7 +1,7 @@
 /**
  * Starts the embedded stack once for the whole run, on free ports, and hands its
  * endpoints to the test workers through the environment (workers inherit it).
- * TEST_BASE_URL may point at an already running stack instead (e.g. `npm start`).
+ * It always starts its own stack (TEST_BASE_URL is set here for the workers, not read).
  * TEST_REDIS_CLUSTER=true (jest.cluster.config.js, `npm run test:cluster`) runs the stack
  * on a 3-master Redis Cluster with REDIS_CLUSTER=true instead of one redis-server.
  * It also builds the web app for the browser tests (web/dist, skipped when current).

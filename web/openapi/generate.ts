@@ -99,7 +99,9 @@ export async function buildDocument() {
     const errors = new Set<number>([...(doc.errors ?? []), 503]);
     // Every route refuses input it does not take (a query string on a route without one, bad JSON).
     errors.add(400);
-    if (route.auth !== 'public') [401, 403].forEach((s) => errors.add(s));
+    // A public route still checks an Authorization header that is sent (lib/http/handler.ts).
+    errors.add(401);
+    if (route.auth !== 'public') errors.add(403);
     for (const status of [...errors].sort()) responses[String(status)] = errorResponse(ERROR_TEXT[status] ?? 'Error');
     const operation: Record<string, unknown> = {
       operationId: route.file.replace(/^functions\/http\//, '').replace(/\.ts$/, '').replace(/[/-](\w)/g, (_m, c: string) => c.toUpperCase()),

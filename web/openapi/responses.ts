@@ -146,7 +146,7 @@ export interface RouteDoc {
   success: { status: number; schema: string; alsoOk?: boolean };
   /** The route reads X-Queue-Token: required (booking) or the route's own subject. */
   queueToken?: boolean;
-  /** Error statuses besides 400 and 503 (every route) and 401/403 (every authenticated route). */
+  /** Error statuses besides 400, 401 and 503 (every route: a public one still checks an Authorization header sent to it) and 403 (authenticated routes). */
   errors?: number[];
 }
 

@@ -1120,6 +1120,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Missing or invalid token (UNAUTHENTICATED, QUEUE_TOKEN_EXPIRED, ...) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is down (DEPENDENCY_UNAVAILABLE); nothing was changed */
             503: {
                 headers: {
@@ -1299,6 +1308,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Missing or invalid token (UNAUTHENTICATED, QUEUE_TOKEN_EXPIRED, ...) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Not found */
             404: {
                 headers: {
@@ -1344,6 +1362,15 @@ export interface operations {
             };
             /** @description Invalid input (VALIDATION_FAILED, INVALID_JSON, ...) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token (UNAUTHENTICATED, QUEUE_TOKEN_EXPIRED, ...) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1406,6 +1433,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Missing or invalid token (UNAUTHENTICATED, QUEUE_TOKEN_EXPIRED, ...) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is down (DEPENDENCY_UNAVAILABLE); nothing was changed */
             503: {
                 headers: {
@@ -1444,6 +1480,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Missing or invalid token (UNAUTHENTICATED, QUEUE_TOKEN_EXPIRED, ...) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is down (DEPENDENCY_UNAVAILABLE); nothing was changed */
             503: {
                 headers: {
@@ -1475,6 +1520,15 @@ export interface operations {
             };
             /** @description Invalid input (VALIDATION_FAILED, INVALID_JSON, ...) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token (UNAUTHENTICATED, QUEUE_TOKEN_EXPIRED, ...) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
