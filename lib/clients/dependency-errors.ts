@@ -67,3 +67,21 @@ export function toDependencyError(dependency: Dependency, err: unknown): unknown
   const unavailable = dependency === 'redis' ? isRedisUnavailable(err) : isAwsUnavailable(err);
   return unavailable ? new DependencyUnavailableError(dependency, err) : err;
 }
+
+/**
+ * `work`, or DependencyUnavailableError(dependency) when it has no answer within `ms`.
+ * ioredis queues commands while it reconnects (a Cluster without a reachable node does so
+ * without limit): a call with no answer in time is an outage, answered as one. A late
+ * answer is ignored (the race has subscribed to it, so a late rejection is handled too).
+ */
+export async function withDeadline<T>(dependency: Dependency, work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DependencyUnavailableError(dependency)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -25,9 +25,9 @@
  * Redis does not answer a check lets the request through, logged and counted.
  */
 import '../queue/lua-loader';
-import { toDependencyError } from '../clients/dependency-errors';
+import { toDependencyError, withDeadline } from '../clients/dependency-errors';
 import type { RedisClient } from '../clients/redis';
-import { DependencyUnavailableError, TooManyRequestsError } from '../errors';
+import { TooManyRequestsError } from '../errors';
 import { count, logger } from '../observability';
 import takeScript from './take.lua';
 
@@ -183,15 +183,7 @@ export class Limits {
     }
   }
 
-  private async withDeadline<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DependencyUnavailableError('redis')), this.settings.timeoutMs);
-    });
-    try {
-      return await Promise.race([work, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private withDeadline<T>(work: Promise<T>): Promise<T> {
+    return withDeadline('redis', work, this.settings.timeoutMs);
   }
 }

@@ -7,7 +7,7 @@
  * service measured before, not from a guess.
  */
 import type { RedisClient } from '../clients/redis';
-import { DependencyUnavailableError } from '../errors';
+import { withDeadline } from '../clients/dependency-errors';
 
 const HISTORY_KEY = 'queue:history';
 /** Concerts kept in the history (the most recent ones). */
@@ -29,12 +29,7 @@ export class QueueHistory {
   ) {}
 
   private within<T>(call: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DependencyUnavailableError('redis')), this.timeoutMs);
-    });
-    call.catch(() => undefined); // answered after the deadline: nobody is waiting for it
-    return Promise.race([call, deadline]).finally(() => clearTimeout(timer));
+    return withDeadline('redis', call, this.timeoutMs);
   }
 
   async record(concertId: string, sessions: number, totalMs: number, now = Date.now()): Promise<void> {

@@ -6,8 +6,8 @@
  * concerts (lib/use-cases) before sending anyone in.
  */
 import type { RedisClient } from '../clients/redis';
-import { toDependencyError } from '../clients/dependency-errors';
-import { ConflictError, DependencyUnavailableError, ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors';
+import { toDependencyError, withDeadline } from '../clients/dependency-errors';
+import { ConflictError, ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors';
 import { count, logger } from '../observability';
 import { scriptArgv, scriptSource, SCRIPTS, type CommonArgs, type ScriptArgs, type ScriptName } from './scripts';
 import { formatQueueToken, newEntryId, newTokenId, parseQueueToken, queueKeys } from './keys';
@@ -338,18 +338,10 @@ export class WaitingRoom {
   }
 
   private async run<S extends ScriptName>(name: S, concertId: string, args: ScriptArgs<S>): Promise<unknown> {
-    let timer: NodeJS.Timeout | undefined;
-    // ioredis queues commands while it reconnects (a Cluster without a reachable node does
-    // so without limit): a call that has no answer in time is an outage, answered as one.
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DependencyUnavailableError('redis')), this.options.timeoutMs + 250);
-    });
     try {
-      return await Promise.race([this.client[commandName(name)]!(...queueKeys(concertId), ...scriptArgv(name, this.common, args)), deadline]);
+      return await withDeadline('redis', this.client[commandName(name)]!(...queueKeys(concertId), ...scriptArgv(name, this.common, args)), this.options.timeoutMs + 250);
     } catch (err) {
       throw toDependencyError('redis', err);
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

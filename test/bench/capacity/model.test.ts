@@ -7,22 +7,10 @@ import { MIN_POLL_MS, POLL_TIERS, SCARCE_POLL_MS } from '../../../lib/queue/esti
 import { SIM_BEHAVIOUR as B } from '../crowd';
 import { loadRoutes, matchRoute } from '../transport';
 import { crowdOfSimulation } from './compare';
+import { defaultSimOptions } from '../phases/simulation';
 import { ENDPOINTS, predictOpening, preQueuePollTimes, waitingPollMs } from './model';
 
-const simOptions = (users: number) => ({
-  users,
-  arrivalSeconds: 10,
-  maxActive: 100,
-  admissionsPerSecond: 200,
-  activeSessionSeconds: 20,
-  holdSeconds: 8,
-  abandonAfterSeconds: 75,
-  dates: 4,
-  seatsPerDate: 50,
-  maxSeconds: 600,
-  preQueueSeconds: 20,
-  preQueueShare: 0.4,
-});
+const simOptions = defaultSimOptions; // the crowd the bench simulates
 
 describe('capacity model', () => {
   test('restates the poll schedule with the product constants', () => {
