@@ -19,7 +19,7 @@ module.exports = {
     '^.+\\.lua$': '<rootDir>/test/support/text-transform.js',
   },
   // ESM-only dependencies are compiled to CommonJS like our own code.
-  transformIgnorePatterns: ['/node_modules/(?!(jose|@middy)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@middy|mime)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   // Every answer seen over HTTP must match the OpenAPI document (test/support/contract.ts).
   setupFilesAfterEnv: ['<rootDir>/test/support/contract-setup.ts'],

@@ -21,6 +21,7 @@ import { IdempotencyStore } from './idempotency/records';
 import { Limits } from './limits/limits';
 import { Payments } from './payment/payments';
 import { QueueHistory } from './queue/history';
+import { ReadinessProbe } from './readiness';
 import { withSecrets } from './secrets';
 import { WaitingRoom, type QueueSettings } from './queue/waiting-room';
 import { Wallet } from './wallet/wallet';
@@ -42,6 +43,8 @@ export interface App {
   waitingRoom: WaitingRoom;
   history: QueueHistory;
   limits: Limits;
+  /** Whether DynamoDB, Redis and SQS answer (GET /v1/health). */
+  readiness: ReadinessProbe;
   /** Closes the app's connections (tests, the benchmark). */
   close: () => Promise<void>;
 }
@@ -119,6 +122,14 @@ export function createApp(config: Config = loadConfig(), overrides: AppOverrides
     waitingRoom,
     history: new QueueHistory(redis, config.DEPENDENCY_TIMEOUT_MS),
     limits,
+    readiness: new ReadinessProbe({
+      dynamo,
+      redis,
+      sqs,
+      releaseQueueName: config.HOLD_RELEASE_QUEUE_NAME,
+      timeoutMs: config.DEPENDENCY_TIMEOUT_MS,
+      ttlMs: config.READINESS_CACHE_MS,
+    }),
     close: async () => {
       if (!overrides.redis) redis.disconnect();
       dynamo.destroy();

@@ -131,6 +131,9 @@ const schema = z.object({
   // Dependency timeouts: a dependency that is down must answer 503 quickly,
   // not hold the caller until the Lambda times out.
   DEPENDENCY_TIMEOUT_MS: int(2000, 50, 30_000),
+  // GET /v1/health answers from a container's last readiness check for this long
+  // (lib/readiness.ts), so polling it adds no load to DynamoDB, Redis or SQS.
+  READINESS_CACHE_MS: int(5000, 0, 60_000),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -16,7 +16,7 @@
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { z } from 'zod';
 
-const JwtSettings = z
+export const JwtSettings = z
   .strictObject({
     issuer: z.string().min(1),
     jwksUrl: z.url().optional(),

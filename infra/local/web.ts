@@ -31,14 +31,31 @@ export function buildWeb(log: (line: string) => void = () => {}): void {
   if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
 }
 
+/**
+ * Builds web/ into `outDir` (any directory; web/dist stays as it is) with extra build-time
+ * environment, e.g. the VITE_OIDC_* settings (web/src/oidc-config.ts). Always builds.
+ */
+export function buildWebTo(outDir: string, env: Record<string, string> = {}): void {
+  const r = spawnSync(process.execPath, [viteBin, 'build', '--config', config, '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
+    cwd: projectDir,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
+}
+
 export interface RunningWeb {
   url: string;
   child: Child;
 }
 
-/** Serves web/dist on `port`, proxying /v1 to `apiUrl`; resolves once the page answers. */
-export async function startWeb(o: { port: number; apiUrl: string; echo?: boolean }): Promise<RunningWeb> {
-  const child = startChild('vite preview', process.execPath, [viteBin, 'preview', '--config', config, '--port', String(o.port), '--strictPort'], {
+/**
+ * Serves web/dist (or `distDir`, a build of buildWebTo) on `port`, proxying /v1 to
+ * `apiUrl`; resolves once the page answers.
+ */
+export async function startWeb(o: { port: number; apiUrl: string; echo?: boolean; distDir?: string }): Promise<RunningWeb> {
+  const args = [viteBin, 'preview', '--config', config, '--port', String(o.port), '--strictPort', ...(o.distDir ? ['--outDir', o.distDir] : [])];
+  const child = startChild('vite preview', process.execPath, args, {
     cwd: projectDir,
     env: { ...process.env, API_URL: o.apiUrl, WEB_PORT: String(o.port) },
     echo: o.echo,

@@ -1,7 +1,7 @@
 /**
  * Who is calling. Every request carries `Authorization: Bearer <JWT>`; the user id is
- * the `sub` claim and admins carry `role: "admin"`. Local stages verify HS256 with a
- * shared secret (and can mint development tokens); deployed stages verify against the
+ * the `sub` claim; admins carry `role: "admin"` or are in the Cognito group "admin".
+ * Local stages verify HS256 with a shared secret (and can mint development tokens); deployed stages verify against the
  * identity provider's JWKS (Cognito or any OIDC issuer). A user id never comes from a
  * request body or path.
  *
@@ -34,6 +34,8 @@ export interface Principal {
  * token's own expiry, nor VERIFIED_TOKEN_TTL_MS.
  */
 const VERIFIED_TOKEN_TTL_MS = 5 * 60_000;
+/** The Cognito group whose members are admins. */
+const ADMIN_GROUP = 'admin';
 
 export class Identity {
   private readonly secret: Uint8Array | undefined;
@@ -97,7 +99,11 @@ export class Identity {
     }
     const sub = UserId.safeParse(payload.sub);
     if (!sub.success) throw new UnauthorizedError('INVALID_TOKEN', 'The bearer token has no usable subject (sub).');
-    const principal = { userId: sub.data, admin: payload.role === 'admin' };
+    // Admins: `role: "admin"` (development tokens, providers with custom claims) or members
+    // of the Cognito group "admin" (infra/web.js creates it; access tokens list the groups).
+    const groups = payload['cognito:groups'];
+    const admin = payload.role === 'admin' || (Array.isArray(groups) && groups.includes(ADMIN_GROUP));
+    const principal = { userId: sub.data, admin };
     // Never cached past its expiry nor past its maximum age.
     const ttl = Math.min(VERIFIED_TOKEN_TTL_MS, payload.exp! * 1000 - Date.now(), (payload.iat! + this.config.JWT_MAX_AGE_SECONDS) * 1000 - Date.now());
     if (ttl > 0) this.verified.set(token, principal, { ttl });

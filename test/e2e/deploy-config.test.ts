@@ -37,6 +37,8 @@ describe('stage configuration', () => {
     expect(types(local)).not.toContain('AWS::CloudWatch::Alarm');
     // Nor a VPC or ElastiCache: local stages use the embedded (or LocalStack's) Redis.
     expect(types(local).filter((t) => /^AWS::(EC2|ElastiCache)::/.test(t))).toEqual([]);
+    // Nor a bucket, distribution or user pool: npm start serves the web app itself.
+    expect(types(local).filter((t) => /^AWS::(S3|CloudFront|Cognito)::/.test(t))).toEqual([]);
     expect(Object.values(Object.assign({}, ...[local.functions].flat()) as Record<string, any>).filter((f) => f.vpc)).toEqual([]);
     expect(types(await printService(projectDir, 'prod', cleanEnv()))).toEqual(expect.arrayContaining(['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::Dashboard', 'AWS::SNS::Topic']));
   });
@@ -154,10 +156,12 @@ describe('the packaged prod stack', () => {
 
   it('lets the public concert list, health and the API document write no table and touch no queue', () => {
     for (const fn of ['health', 'concertsList', 'openapiDocument']) {
-      expect(actions(fn).filter((a) => tableWrites.test(a) || a.startsWith('sqs:'))).toEqual([]);
+      expect(actions(fn).filter((a) => tableWrites.test(a) || ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage'].includes(a))).toEqual([]);
     }
-    for (const fn of ['health', 'openapiDocument']) expect(actions(fn).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    expect(actions('openapiDocument').filter((a) => a.startsWith('dynamodb:') || a.startsWith('sqs:'))).toEqual([]);
     expect(actions('concertsList').filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Scan']);
+    // Readiness reads metadata only: no item of any table, no message.
+    expect(actions('health').filter((a) => a.startsWith('dynamodb:') || a.startsWith('sqs:')).sort()).toEqual(['dynamodb:DescribeTable', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']);
   });
 
   it('lets only the hold and the release consumer send to the release queue, and only the consumer receive', () => {
@@ -316,8 +320,8 @@ describe('the packaged prod stack', () => {
       const inVpc = functions.filter(([, f]) => f.Properties.VpcConfig).map(([id]) => id);
       const outside = functions.filter(([, f]) => !f.Properties.VpcConfig).map(([id]) => id);
       // test/integration/outside-vpc.test.ts proves these send no Redis command.
-      expect(outside.sort()).toEqual(['BalanceGet', 'BalanceHistory', 'ConcertsList', 'Health', 'OpenapiDocument', 'PaymentList', 'ReservationGet'].map((n) => `${n}LambdaFunction`));
-      expect(inVpc).toEqual(expect.arrayContaining(['QueueEnterLambdaFunction', 'QueueStatusLambdaFunction', 'ReservationHoldLambdaFunction', 'PaymentCreateLambdaFunction', 'AdmitWaitingUsersLambdaFunction', 'ReleaseHoldLambdaFunction', 'SweepExpiredHoldsLambdaFunction']));
+      expect(outside.sort()).toEqual(['BalanceGet', 'BalanceHistory', 'ConcertsList', 'OpenapiDocument', 'PaymentList', 'ReservationGet'].map((n) => `${n}LambdaFunction`));
+      expect(inVpc).toEqual(expect.arrayContaining(['QueueEnterLambdaFunction', 'QueueStatusLambdaFunction', 'ReservationHoldLambdaFunction', 'PaymentCreateLambdaFunction', 'AdmitWaitingUsersLambdaFunction', 'ReleaseHoldLambdaFunction', 'SweepExpiredHoldsLambdaFunction', 'HealthLambdaFunction']));
       for (const [, f] of functions) {
         const env = f.Properties.Environment.Variables;
         expect(env.REDIS_CLUSTER).toBe('true');
@@ -353,6 +357,54 @@ describe('the packaged prod stack', () => {
       }
       const body = JSON.parse(resources.OperationsDashboard.Properties.DashboardBody['Fn::Sub']);
       expect(body.widgets.map((w: any) => w.properties.title)).toEqual(expect.arrayContaining(['Redis engine CPU per node (%)', 'Redis memory used per node (%)']));
+    });
+  });
+
+  describe('the web app: S3 behind CloudFront and the Cognito sign-in (infra/web.js)', () => {
+    const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type) as [string, any][];
+
+    it('keeps the bucket private and encrypted, readable only by this distribution and only over TLS', () => {
+      const bucket = resources.WebBucket.Properties;
+      expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(bucket.OwnershipControls.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
+      expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+      expect(bucket.WebsiteConfiguration).toBeUndefined();
+      const statements = resources.WebBucketPolicy.Properties.PolicyDocument.Statement;
+      const allows = statements.filter((s: any) => s.Effect === 'Allow');
+      expect(allows).toEqual([
+        expect.objectContaining({ Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject', Condition: { StringEquals: { 'AWS:SourceArn': { 'Fn::Sub': expect.stringContaining('distribution/${WebDistribution}') } } } }),
+      ]);
+      expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    });
+
+    it('serves it over HTTPS only through an origin access control, with security headers and the route rewrite', () => {
+      const config = resources.WebDistribution.Properties.DistributionConfig;
+      expect(config.Origins).toHaveLength(1);
+      expect(config.Origins[0]).toMatchObject({ OriginAccessControlId: { 'Fn::GetAtt': ['WebOriginAccessControl', 'Id'] }, S3OriginConfig: { OriginAccessIdentity: '' } });
+      expect(resources.WebOriginAccessControl.Properties.OriginAccessControlConfig).toMatchObject({ SigningBehavior: 'always', SigningProtocol: 'sigv4' });
+      expect(config.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'redirect-to-https', AllowedMethods: ['GET', 'HEAD'], ResponseHeadersPolicyId: expect.any(String) });
+      expect(config.DefaultCacheBehavior.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': ['WebRewriteFunction', 'FunctionMetadata.FunctionARN'] } }]);
+      expect(config.ViewerCertificate.MinimumProtocolVersion).toBe('TLSv1.2_2021');
+      // The rewrite (tested as CloudFront runs it in test/integration/deploy-web.test.ts), not error pages that would turn a missing asset into index.html.
+      expect(config.CustomErrorResponses).toBeUndefined();
+    });
+
+    it('gives the web app a public Cognito client for the code flow, calling back only to the distribution', () => {
+      const clients = ofType('AWS::Cognito::UserPoolClient');
+      expect(clients).toHaveLength(1);
+      const client = clients[0]![1];
+      expect(client.Properties).toMatchObject({
+        GenerateSecret: false,
+        AllowedOAuthFlows: ['code'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        SupportedIdentityProviders: ['COGNITO'],
+        CallbackURLs: [{ 'Fn::Sub': 'https://${WebDistribution.DomainName}/auth/callback' }],
+        EnableTokenRevocation: true,
+        PreventUserExistenceErrors: 'ENABLED',
+      });
+      expect(client.Properties.ExplicitAuthFlows).toEqual(['ALLOW_REFRESH_TOKEN_AUTH']);
+      expect(resources.UserPoolAdminGroup.Properties.GroupName).toBe('admin');
+      expect(resources.UserPoolDomain.Properties.UserPoolId).toEqual({ Ref: 'UserPool' });
     });
   });
 

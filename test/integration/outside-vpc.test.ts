@@ -48,7 +48,6 @@ it('runs the functions outside the VPC without a single Redis command', async ()
 
   /** How each function outside the VPC is called; a new one must be added here. */
   const calls: Record<string, HttpCall> = {
-    health: { path: '/v1/health' },
     openapiDocument: { path: '/v1/openapi.json' },
     concertsList: { path: '/v1/concerts' },
     reservationGet: { path: `/v1/reservations/${reservationId}`, pathParameters: { reservationId }, headers: auth },

@@ -85,6 +85,15 @@ describe('deployed-stage token rules', () => {
     expect(await id.authenticate(`Bearer ${await token()}`)).toEqual({ userId: 'user-1', admin: false });
   });
 
+  it("makes members of the pool's admin group admins (cognito:groups), and nobody else", async () => {
+    const id = new Identity(prodConfig({ JWT_CLIENT_IDS: CLIENT }));
+    const as = async (claims: Record<string, unknown>) => (await id.authenticate(`Bearer ${await token(claims as never)}`)).admin;
+    expect(await as({ 'cognito:groups': ['staff', 'admin'] })).toBe(true);
+    expect(await as({ sub: 'user-2', 'cognito:groups': ['staff'] })).toBe(false);
+    expect(await as({ sub: 'user-3', 'cognito:groups': 'admin' })).toBe(false);
+    expect(await as({ sub: 'user-4', 'cognito:groups': ['administrators'] })).toBe(false);
+  });
+
   it('401: wrong issuer', async () => {
     const id = new Identity(prodConfig({ JWT_CLIENT_IDS: CLIENT }));
     await rejects(id, await token({ iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_OTHERPOOL' }));

@@ -102,7 +102,17 @@ export async function buildDocument() {
     // A public route still checks an Authorization header that is sent (lib/http/handler.ts).
     errors.add(401);
     if (route.auth !== 'public') errors.add(403);
-    for (const status of [...errors].sort()) responses[String(status)] = errorResponse(ERROR_TEXT[status] ?? 'Error');
+    for (const status of [...errors].sort()) {
+      const schema = doc.errorSchemas?.[status];
+      responses[String(status)] = schema
+        ? {
+            description: ERROR_TEXT[status] ?? 'Error',
+            // Either the route's own body or, when the failure comes before it (a secret
+            // that cannot be read at cold start), the usual Error.
+            content: { 'application/json': { schema: { oneOf: [{ $ref: `#/components/schemas/${schema}` }, { $ref: '#/components/schemas/Error' }] } } },
+          }
+        : errorResponse(ERROR_TEXT[status] ?? 'Error');
+    }
     const operation: Record<string, unknown> = {
       operationId: route.file.replace(/^functions\/http\//, '').replace(/\.ts$/, '').replace(/[/-](\w)/g, (_m, c: string) => c.toUpperCase()),
       summary: doc.summary,

@@ -118,10 +118,15 @@ export const componentSchemas: Record<string, Schema> = {
     settings: ref('QueueSettings'),
   }),
   CreatedConcert: obj(['concertId'], { concertId: str }),
-  Health: obj(['status'], {
+  Health: obj(['status', 'ready', 'checks', 'checkedAt'], {
     status: { type: 'string', enum: ['ok', 'unavailable'] },
     ready: { type: 'boolean' },
-    checks: { type: 'object', additionalProperties: { type: 'string' } },
+    checks: obj(['dynamodb', 'redis', 'sqs'], {
+      dynamodb: { type: 'string', enum: ['ok', 'unavailable'] },
+      redis: { type: 'string', enum: ['ok', 'unavailable'] },
+      sqs: { type: 'string', enum: ['ok', 'unavailable'] },
+    }),
+    checkedAt: instant,
   }),
   DevToken: obj(['token'], { token: str }),
   OpenApiDocument: {
@@ -148,11 +153,17 @@ export interface RouteDoc {
   queueToken?: boolean;
   /** Error statuses besides 400, 401 and 503 (every route: a public one still checks an Authorization header sent to it) and 403 (authenticated routes). */
   errors?: number[];
+  /** An error status whose body may be the route's own schema, not only Error (GET /v1/health's 503). */
+  errorSchemas?: Record<number, string>;
 }
 
 /** Keyed by "METHOD path" exactly as in serverless.yml; a test checks the two agree. */
 export const routeDocs: Record<string, RouteDoc> = {
-  'GET /v1/health': { summary: 'Liveness: 200 {"status": "ok"}; touches no dependency', success: { status: 200, schema: 'Health' } },
+  'GET /v1/health': {
+    summary: 'Readiness: 200 when DynamoDB, Redis and SQS answer, 503 with the same body naming the one that does not (a container reuses its check for 5 s)',
+    success: { status: 200, schema: 'Health' },
+    errorSchemas: { 503: 'Health' },
+  },
   'GET /v1/openapi.json': { summary: 'This OpenAPI 3.1 document (public)', success: { status: 200, schema: 'OpenApiDocument' } },
   'POST /v1/dev/tokens': { summary: 'Mint a development token (local stages only)', success: { status: 201, schema: 'DevToken' } },
   'POST /v1/queue/tokens': {

@@ -7,7 +7,8 @@ import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import type { ComponentChildren } from 'preact';
 import { lang, t } from './i18n';
 import { session, signOut } from './session';
-import { SignIn } from './pages/sign-in';
+import { AuthCallback, SignIn } from './pages/sign-in';
+import { oidcEnabled } from './oidc-config';
 import { Concerts } from './pages/concerts';
 import { WaitingRoom } from './pages/waiting-room';
 import { Booking } from './pages/booking';
@@ -47,9 +48,12 @@ function Header() {
               type="button"
               class="link"
               data-testid="sign-out"
-              onClick={() => {
+              onClick={async () => {
                 signOut();
                 route('/');
+                // OIDC: forget the tokens and end the provider's session too (it leaves the page).
+                // A provider that cannot be reached leaves the user signed out here only.
+                if (oidcEnabled) await (await import('./oidc')).signOutAtProvider().catch(() => false);
               }}
             >
               {tx.signOut}
@@ -89,6 +93,7 @@ export function App() {
         <Router>
           <Route path="/" component={ConcertsPage} />
           <Route path="/signin" component={SignIn} />
+          <Route path="/auth/callback" component={AuthCallback} />
           <Route path="/queue/:concertId" component={WaitingPage} />
           <Route path="/book/:concertId" component={BookingPage} />
           <Route path="/history" component={HistoryPage} />

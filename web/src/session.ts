@@ -36,4 +36,12 @@ export function setQueueToken(concertId: string, token: string | undefined) {
 export function signOut() {
   session.value = null;
   queueTokens.value = {};
+  signInExpired.value = null;
 }
+
+/**
+ * OIDC sign-in (web/src/oidc.ts): set when the provider's access token ran out (and
+ * could not be renewed) or the API refused it, to the user id it belonged to, so the
+ * sign-in page says why it is back. The queue tokens stay for that same user.
+ */
+export const signInExpired = signal<string | null>(null);

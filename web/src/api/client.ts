@@ -42,4 +42,34 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** The API's codes for a bearer token it does not accept (expired, invalid, missing). */
+const BEARER_REFUSED = new Set(['TOKEN_EXPIRED', 'INVALID_TOKEN', 'UNAUTHENTICATED']);
+let onBearerRefused: ((token: string, code: string) => void) | undefined;
+
+/**
+ * Called with the token and the API's code whenever the API answers 401 to a request's
+ * bearer token (not to its queue token). The OIDC sign-in (web/src/oidc.ts) sets it, to
+ * ask the user to sign in again instead of showing the refusal; development tokens keep
+ * showing the API's words.
+ */
+export function setBearerRefusedHandler(handler: typeof onBearerRefused): void {
+  onBearerRefused = handler;
+}
+
+api.use({
+  async onResponse({ request, response }) {
+    if (response.status !== 401 || !onBearerRefused) return undefined;
+    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
+    if (!token) return undefined;
+    const code = await response
+      .clone()
+      .json()
+      .then((b: Schemas['Error']) => b?.error?.code)
+      .catch(() => undefined);
+    if (code && BEARER_REFUSED.has(code)) onBearerRefused(token, code);
+    return undefined;
+  },
+});
+
 export const newIdempotencyKey = () => `web-${crypto.randomUUID()}`;

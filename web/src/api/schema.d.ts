@@ -216,7 +216,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: 200 {"status": "ok"}; touches no dependency */
+        /** Readiness: 200 when DynamoDB, Redis and SQS answer, 503 with the same body naming the one that does not (a container reuses its check for 5 s) */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -503,10 +503,17 @@ export interface components {
         Health: {
             /** @enum {string} */
             status: "ok" | "unavailable";
-            ready?: boolean;
-            checks?: {
-                [key: string]: string;
+            ready: boolean;
+            checks: {
+                /** @enum {string} */
+                dynamodb: "ok" | "unavailable";
+                /** @enum {string} */
+                redis: "ok" | "unavailable";
+                /** @enum {string} */
+                sqs: "ok" | "unavailable";
             };
+            /** Format: date-time */
+            checkedAt: string;
         };
         DevToken: {
             token: string;
@@ -1462,7 +1469,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Liveness: 200 {"status": "ok"}; touches no dependency */
+            /** @description Readiness: 200 when DynamoDB, Redis and SQS answer, 503 with the same body naming the one that does not (a container reuses its check for 5 s) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1495,7 +1502,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Health"] | components["schemas"]["Error"];
                 };
             };
         };
