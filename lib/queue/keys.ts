@@ -63,3 +63,22 @@ export function queueKey(concertId: string, name: QueueKey): string {
 export function queueKeys(concertId: string): string[] {
   return QUEUE_KEYS.map((name) => queueKey(concertId, name));
 }
+
+/**
+ * queueKeys(concertId) built once per concert and shared (read-only): every script call
+ * sends all 15 keys, and building them per call was 15 strings and an array of garbage
+ * per request. At most MAX_CACHED_CONCERTS concerts are kept; past that the cache starts
+ * over (a container serves a handful of concerts).
+ */
+const MAX_CACHED_CONCERTS = 1_000;
+const keysByConcert = new Map<string, readonly string[]>();
+
+export function cachedQueueKeys(concertId: string): readonly string[] {
+  let keys = keysByConcert.get(concertId);
+  if (!keys) {
+    if (keysByConcert.size >= MAX_CACHED_CONCERTS) keysByConcert.clear();
+    keys = Object.freeze(queueKeys(concertId));
+    keysByConcert.set(concertId, keys);
+  }
+  return keys;
+}

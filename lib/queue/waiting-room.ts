@@ -10,7 +10,7 @@ import { toDependencyError, withDeadline } from '../clients/dependency-errors';
 import { ConflictError, ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors';
 import { count, logger } from '../observability';
 import { scriptArgv, scriptSource, SCRIPTS, type CommonArgs, type ScriptArgs, type ScriptName } from './scripts';
-import { formatQueueToken, newEntryId, newTokenId, parseQueueToken, queueKeys } from './keys';
+import { cachedQueueKeys, formatQueueToken, newEntryId, newTokenId, parseQueueToken, queueKeys } from './keys';
 import { LRUCache } from 'lru-cache';
 import { estimateWait, waitMsPerPlace, type WaitEstimate } from './estimates';
 import { drawOf } from './lottery';
@@ -339,7 +339,7 @@ export class WaitingRoom {
 
   private async run<S extends ScriptName>(name: S, concertId: string, args: ScriptArgs<S>): Promise<unknown> {
     try {
-      return await withDeadline('redis', this.client[commandName(name)]!(...queueKeys(concertId), ...scriptArgv(name, this.common, args)), this.options.timeoutMs + 250);
+      return await withDeadline('redis', this.client[commandName(name)]!(...cachedQueueKeys(concertId), ...scriptArgv(name, this.common, args)), this.options.timeoutMs + 250);
     } catch (err) {
       throw toDependencyError('redis', err);
     }
