@@ -5,12 +5,13 @@
  *   1. reads the stack's outputs (CloudFormation): the API URL, the bucket and the
  *      distribution (infra/web.js), and the Cognito pool and web client when the stage
  *      created them;
- *   2. with a Cognito pool of the stage's own, writes the API's token settings
- *      <jwtSettingsParameter> = {issuer, jwks, clientIds} (the key set itself, since the
- *      functions in the VPC cannot fetch it), unless they already say exactly that;
- *   3. builds web/ into a folder of its own (web/dist, which npm start serves, is left
+ *   2. builds web/ into a folder of its own (web/dist, which npm start serves, is left
  *      alone) with VITE_API_URL and the sign-in settings VITE_OIDC_* baked in (from the
- *      pool, or from the environment for a provider of your own);
+ *      pool, or from the environment for a provider of your own; neither: it stops);
+ *   3. when the app signs in at the stage's own Cognito pool, writes the API's token
+ *      settings <jwtSettingsParameter> = {issuer, jwks, clientIds} (the key set itself,
+ *      since the functions in the VPC cannot fetch it), unless they already say exactly
+ *      that; settings of another issuer are replaced only with --replace-jwt-settings;
  *   4. uploads the build: the hashed assets first (cached for a year, immutable), then
  *      the pages (revalidated on every load), and removes pages of an older build (old
  *      assets stay, for pages still open);
@@ -148,6 +149,24 @@ async function defaultFetchJson(url: string): Promise<unknown> {
   return res.json();
 }
 
+/** The parameter's current settings, or undefined when it does not exist. */
+export async function currentJwtSettings(ssm: SSMClient, name: string): Promise<{ issuer?: string } | undefined> {
+  try {
+    const value = (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
+    return value ? (JSON.parse(value) as { issuer?: string }) : undefined;
+  } catch (err) {
+    if (err instanceof ParameterNotFound) return undefined;
+    throw err;
+  }
+}
+
+/** Refuses to point the API at the pool when the parameter trusts another issuer, unless `replace`. */
+export function checkPoolMayReplace(name: string, poolIssuer: string, current: { issuer?: string } | undefined, replace: boolean): void {
+  if (current && current.issuer !== poolIssuer && !replace) {
+    throw new Error(`${name} trusts ${current.issuer}, not this stage's pool: pass --replace-jwt-settings to switch the API to the pool, or set VITE_OIDC_AUTHORITY to keep your provider`);
+  }
+}
+
 /** Writes the settings unless the parameter already holds exactly them; true when it changed. */
 export async function writeJwtSettings(ssm: SSMClient, name: string, settings: unknown): Promise<boolean> {
   const value = JSON.stringify(settings);
@@ -162,7 +181,7 @@ export async function writeJwtSettings(ssm: SSMClient, name: string, settings: u
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { stage: { type: 'string' }, region: { type: 'string' } } });
+  const { values } = parseArgs({ options: { stage: { type: 'string' }, region: { type: 'string' }, 'replace-jwt-settings': { type: 'boolean', default: false } } });
   const stage = values.stage;
   if (!stage || stage === 'local' || stage === 'test') throw new Error('usage: npm run deploy:web -- --stage <deployed stage> [--region <region>] (locally, npm start serves the app)');
   const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
@@ -173,18 +192,25 @@ async function main() {
   const bucket = required(outputs, 'WebBucketName', 'param webMode create');
   const distributionId = required(outputs, 'WebDistributionId', 'param webMode create');
 
-  if (outputs.CognitoIssuer) {
-    const name = required(outputs, 'JwtSettingsParameterName', 'the JWT settings parameter');
-    const settings = await poolJwtSettings(outputs.CognitoIssuer, required(outputs, 'CognitoWebClientId', 'the web client'));
-    const changed = await writeJwtSettings(new SSMClient({ region }), name, settings);
-    log(changed ? `wrote ${name} (issuer ${settings.issuer}, ${settings.jwks!.keys.length} keys); warm containers keep the old settings until recycled (npx serverless deploy --stage ${stage} --force)` : `${name} is current`);
+  const vars = buildVariables(outputs);
+  if (!vars.VITE_OIDC_AUTHORITY) {
+    throw new Error('no sign-in provider: deploy with cognitoMode create, or set VITE_OIDC_AUTHORITY and VITE_OIDC_CLIENT_ID (a deployed stage has no development tokens)');
   }
-
   const outDir = mkdtempSync(join(tmpdir(), `web-${stage}-`));
   try {
-    const vars = buildVariables(outputs);
-    log(`building web/ for ${vars.VITE_API_URL}${vars.VITE_OIDC_AUTHORITY ? `, sign-in with ${vars.VITE_OIDC_AUTHORITY}` : ', no sign-in provider (set VITE_OIDC_AUTHORITY and VITE_OIDC_CLIENT_ID)'}`);
+    log(`building web/ for ${vars.VITE_API_URL}, sign-in with ${vars.VITE_OIDC_AUTHORITY}`);
     await buildWeb(outDir, vars);
+
+    // The API trusts the stage's pool only when the app signs in there, and never in place
+    // of another provider's settings unless asked to (--replace-jwt-settings).
+    if (outputs.CognitoIssuer && vars.VITE_OIDC_AUTHORITY === outputs.CognitoIssuer) {
+      const name = required(outputs, 'JwtSettingsParameterName', 'the JWT settings parameter');
+      const ssm = new SSMClient({ region });
+      checkPoolMayReplace(name, outputs.CognitoIssuer, await currentJwtSettings(ssm, name), values['replace-jwt-settings']!);
+      const settings = await poolJwtSettings(outputs.CognitoIssuer, required(outputs, 'CognitoWebClientId', 'the web client'));
+      const changed = await writeJwtSettings(ssm, name, settings);
+      log(changed ? `wrote ${name} (issuer ${settings.issuer}, ${settings.jwks!.keys.length} keys); warm containers keep the old settings until recycled (npx serverless deploy --stage ${stage} --force)` : `${name} is current`);
+    }
     const { uploaded, deleted } = await uploadBuild(new S3Client({ region }), bucket, outDir);
     log(`uploaded ${uploaded.length} files to s3://${bucket}${deleted.length ? `, removed ${deleted.join(', ')}` : ''}`);
     const inv = await new CloudFrontClient({ region }).send(

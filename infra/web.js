@@ -59,11 +59,23 @@ async function settings(resolveVariable) {
   const web = await modeOf(resolveVariable, 'webMode');
   const cognito = await modeOf(resolveVariable, 'cognitoMode');
   if (cognito === 'create' && web !== 'create') throw new Error('param cognitoMode create needs webMode create (the app client calls back to the distribution)');
+  const service = String(await resolveVariable('self:service'));
+  const stage = String(await resolveVariable('sls:stage'));
+  if (cognito === 'create') {
+    // The Hosted UI domain prefix: <service>-<stage>-<12-digit account id>.
+    const prefix = `${service}-${stage}-`;
+    if (!/^[a-z0-9-]+$/.test(prefix) || /aws|amazon|cognito/.test(prefix) || prefix.length + 12 > 63) {
+      throw new Error(`cognitoMode create: the stage name "${stage}" cannot make a Cognito domain prefix (lowercase letters, digits and hyphens, no "aws", "amazon" or "cognito", at most ${63 - 12 - service.length - 2} characters)`);
+    }
+  }
+  if (web === 'create' && `${service}-${stage}-web-routes-ap-southeast-1`.length > 64) {
+    throw new Error(`webMode create: the stage name "${stage}" is too long for the CloudFront function and access control names (64 characters)`);
+  }
   return {
     web,
     cognito,
-    service: String(await resolveVariable('self:service')),
-    stage: String(await resolveVariable('sls:stage')),
+    service,
+    stage,
     priceClass: String(await resolveVariable('param:webPriceClass')),
     jwtSettingsParameter: String(await resolveVariable('param:jwtSettingsParameter')),
   };
@@ -160,7 +172,9 @@ function webResources(s) {
             ResponseHeadersPolicyId: SECURITY_HEADERS,
             FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': ['WebRewriteFunction', 'FunctionMetadata.FunctionARN'] } }],
           },
-          ViewerCertificate: { CloudFrontDefaultCertificate: true, MinimumProtocolVersion: 'TLSv1.2_2021' },
+          // The *.cloudfront.net certificate; CloudFront then accepts TLS 1.0 and up, whatever
+          // a minimum would say. A custom domain with an ACM certificate can require TLS 1.2.
+          ViewerCertificate: { CloudFrontDefaultCertificate: true },
         },
       },
     },
@@ -176,6 +190,8 @@ function cognitoResources(s) {
       Properties: {
         UserPoolName: `${s.service}-${s.stage}`,
         UsernameAttributes: ['email'],
+        // Bob@x.com and bob@x.com are one account (cannot be changed after creation).
+        UsernameConfiguration: { CaseSensitive: false },
         AutoVerifiedAttributes: ['email'],
         AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
         AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },

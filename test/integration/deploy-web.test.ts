@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
-import { buildVariables, buildWeb, poolJwtSettings, uploadBuild, uploadPlan } from '../../infra/deploy-web';
+import { buildVariables, buildWeb, checkPoolMayReplace, poolJwtSettings, uploadBuild, uploadPlan } from '../../infra/deploy-web';
 import { withSecrets } from '../../lib/secrets';
 import { freePort } from '../support/private-services';
 
@@ -107,6 +107,14 @@ describe('the settings', () => {
     expect(env).toMatchObject({ JWT_ISSUER: outputs.CognitoIssuer, JWT_CLIENT_IDS: 'client123', JWT_JWKS: JSON.stringify(jwks), JWT_JWKS_URL: '' });
     // A provider answering something that is not a key set is refused before anything is written.
     await expect(poolJwtSettings(outputs.CognitoIssuer, 'client123', async () => ({ error: 'nope' }))).rejects.toThrow();
+  });
+
+  it("never replaces another provider's token settings with the pool's unless asked", () => {
+    const pool = outputs.CognitoIssuer;
+    expect(() => checkPoolMayReplace('/p/jwt', pool, undefined, false)).not.toThrow();
+    expect(() => checkPoolMayReplace('/p/jwt', pool, { issuer: pool }, false)).not.toThrow();
+    expect(() => checkPoolMayReplace('/p/jwt', pool, { issuer: 'https://id.example.com' }, false)).toThrow('--replace-jwt-settings');
+    expect(() => checkPoolMayReplace('/p/jwt', pool, { issuer: 'https://id.example.com' }, true)).not.toThrow();
   });
 });
 
