@@ -20,7 +20,6 @@
  * The steps are exported for test/integration/deploy-web.test.ts, which runs the build
  * and the upload against a local S3 (s3rver).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -31,8 +30,8 @@ import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client 
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import mime from 'mime';
 import { JwtSettings } from '../lib/secrets';
+import { buildWebTo } from './local/web';
 
-export const projectDir = join(__dirname, '..');
 const SERVICE = 'concert-ticketing';
 
 export type Outputs = Record<string, string>;
@@ -66,23 +65,6 @@ export function buildVariables(outputs: Outputs, env: NodeJS.ProcessEnv = proces
     vars.VITE_OIDC_LOGOUT_URL = `${required(outputs, 'CognitoHostedUiUrl', 'the Hosted UI')}/logout?client_id=${encodeURIComponent(clientId)}&logout_uri=${encodeURIComponent(`${webUrl}/`)}`;
   }
   return vars;
-}
-
-/** `vite build` of web/ into `outDir` with `vars` (nothing else of the environment that starts with VITE_). */
-export function buildWeb(outDir: string, vars: Record<string, string>): Promise<void> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITE_')));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectDir, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--outDir', outDir, '--emptyOutDir'], {
-      cwd: projectDir,
-      env: { ...env, ...vars },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    child.stdout.on('data', (d) => (log += d));
-    child.stderr.on('data', (d) => (log += d));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build failed (${code}):\n${log}`))));
-  });
 }
 
 export interface Upload {
@@ -149,33 +131,28 @@ async function defaultFetchJson(url: string): Promise<unknown> {
   return res.json();
 }
 
-/** The parameter's current settings, or undefined when it does not exist. */
-export async function currentJwtSettings(ssm: SSMClient, name: string): Promise<{ issuer?: string } | undefined> {
+/** The parameter's value, or undefined when it does not exist. */
+export async function readParameter(ssm: SSMClient, name: string): Promise<string | undefined> {
   try {
-    const value = (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
-    return value ? (JSON.parse(value) as { issuer?: string }) : undefined;
+    return (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
   } catch (err) {
     if (err instanceof ParameterNotFound) return undefined;
     throw err;
   }
 }
 
-/** Refuses to point the API at the pool when the parameter trusts another issuer, unless `replace`. */
-export function checkPoolMayReplace(name: string, poolIssuer: string, current: { issuer?: string } | undefined, replace: boolean): void {
-  if (current && current.issuer !== poolIssuer && !replace) {
-    throw new Error(`${name} trusts ${current.issuer}, not this stage's pool: pass --replace-jwt-settings to switch the API to the pool, or set VITE_OIDC_AUTHORITY to keep your provider`);
+/** Refuses to point the API at the pool when the parameter (`current`) trusts another issuer, unless `replace`. */
+export function checkPoolMayReplace(name: string, poolIssuer: string, current: string | undefined, replace: boolean): void {
+  const issuer = current === undefined ? undefined : (JSON.parse(current) as { issuer?: string }).issuer;
+  if (current !== undefined && issuer !== poolIssuer && !replace) {
+    throw new Error(`${name} trusts ${issuer}, not this stage's pool: pass --replace-jwt-settings to switch the API to the pool, or set VITE_OIDC_AUTHORITY to keep your provider`);
   }
 }
 
-/** Writes the settings unless the parameter already holds exactly them; true when it changed. */
-export async function writeJwtSettings(ssm: SSMClient, name: string, settings: unknown): Promise<boolean> {
+/** Writes the settings unless the parameter already holds exactly them (`current`); true when it changed. */
+export async function writeJwtSettings(ssm: SSMClient, name: string, settings: unknown, current: string | undefined): Promise<boolean> {
   const value = JSON.stringify(settings);
-  try {
-    const current = await ssm.send(new GetParameterCommand({ Name: name }));
-    if (current.Parameter?.Value === value) return false;
-  } catch (err) {
-    if (!(err instanceof ParameterNotFound)) throw err;
-  }
+  if (current === value) return false;
   await ssm.send(new PutParameterCommand({ Name: name, Type: 'String', Value: value, Overwrite: true, Description: 'JWT settings of the API (written by npm run deploy:web)' }));
   return true;
 }
@@ -199,16 +176,17 @@ async function main() {
   const outDir = mkdtempSync(join(tmpdir(), `web-${stage}-`));
   try {
     log(`building web/ for ${vars.VITE_API_URL}, sign-in with ${vars.VITE_OIDC_AUTHORITY}`);
-    await buildWeb(outDir, vars);
+    buildWebTo(outDir, vars);
 
     // The API trusts the stage's pool only when the app signs in there, and never in place
     // of another provider's settings unless asked to (--replace-jwt-settings).
     if (outputs.CognitoIssuer && vars.VITE_OIDC_AUTHORITY === outputs.CognitoIssuer) {
       const name = required(outputs, 'JwtSettingsParameterName', 'the JWT settings parameter');
       const ssm = new SSMClient({ region });
-      checkPoolMayReplace(name, outputs.CognitoIssuer, await currentJwtSettings(ssm, name), values['replace-jwt-settings']!);
+      const current = await readParameter(ssm, name);
+      checkPoolMayReplace(name, outputs.CognitoIssuer, current, values['replace-jwt-settings']!);
       const settings = await poolJwtSettings(outputs.CognitoIssuer, required(outputs, 'CognitoWebClientId', 'the web client'));
-      const changed = await writeJwtSettings(ssm, name, settings);
+      const changed = await writeJwtSettings(ssm, name, settings, current);
       log(changed ? `wrote ${name} (issuer ${settings.issuer}, ${settings.jwks!.keys.length} keys); warm containers keep the old settings until recycled (npx serverless deploy --stage ${stage} --force)` : `${name} is current`);
     }
     const { uploaded, deleted } = await uploadBuild(new S3Client({ region }), bucket, outDir);

@@ -32,14 +32,16 @@ export function buildWeb(log: (line: string) => void = () => {}): void {
 }
 
 /**
- * Builds web/ into `outDir` (any directory; web/dist stays as it is) with extra build-time
- * environment, e.g. the VITE_OIDC_* settings (web/src/oidc-config.ts). Always builds.
+ * Builds web/ into `outDir` (any directory; web/dist stays as it is) with the build-time
+ * settings `env` (VITE_API_URL, VITE_OIDC_*: web/src/oidc-config.ts) and no VITE_ variable
+ * of the calling shell. Always builds. Used by the OIDC browser test and npm run deploy:web.
  */
 export function buildWebTo(outDir: string, env: Record<string, string> = {}): void {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITE_')));
   const r = spawnSync(process.execPath, [viteBin, 'build', '--config', config, '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
     cwd: projectDir,
     encoding: 'utf8',
-    env: { ...process.env, ...env },
+    env: { ...inherited, ...env },
   });
   if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
 }

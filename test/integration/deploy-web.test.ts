@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
-import { buildVariables, buildWeb, checkPoolMayReplace, poolJwtSettings, uploadBuild, uploadPlan } from '../../infra/deploy-web';
+import { buildVariables, checkPoolMayReplace, poolJwtSettings, uploadBuild, uploadPlan } from '../../infra/deploy-web';
+import { buildWebTo } from '../../infra/local/web';
 import { withSecrets } from '../../lib/secrets';
 import { freePort } from '../support/private-services';
 
@@ -43,7 +44,7 @@ describe('the build and the upload', () => {
     await server.run();
     s3 = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
     await s3.send(new CreateBucketCommand({ Bucket: 'web' }));
-    await buildWeb(outDir, buildVariables(outputs, {}));
+    buildWebTo(outDir, buildVariables(outputs, {}));
   }, 180_000);
 
   afterAll(async () => {
@@ -112,9 +113,9 @@ describe('the settings', () => {
   it("never replaces another provider's token settings with the pool's unless asked", () => {
     const pool = outputs.CognitoIssuer;
     expect(() => checkPoolMayReplace('/p/jwt', pool, undefined, false)).not.toThrow();
-    expect(() => checkPoolMayReplace('/p/jwt', pool, { issuer: pool }, false)).not.toThrow();
-    expect(() => checkPoolMayReplace('/p/jwt', pool, { issuer: 'https://id.example.com' }, false)).toThrow('--replace-jwt-settings');
-    expect(() => checkPoolMayReplace('/p/jwt', pool, { issuer: 'https://id.example.com' }, true)).not.toThrow();
+    expect(() => checkPoolMayReplace('/p/jwt', pool, JSON.stringify({ issuer: pool }), false)).not.toThrow();
+    expect(() => checkPoolMayReplace('/p/jwt', pool, JSON.stringify({ issuer: 'https://id.example.com' }), false)).toThrow('--replace-jwt-settings');
+    expect(() => checkPoolMayReplace('/p/jwt', pool, JSON.stringify({ issuer: 'https://id.example.com' }), true)).not.toThrow();
   });
 });
 
