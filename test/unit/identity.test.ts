@@ -148,6 +148,44 @@ describe('deployed-stage token rules', () => {
     expect(() => prodConfig({ JWT_CLIENT_IDS: CLIENT, JWT_JWKS_URL: '' })).toThrow(/needs JWT_JWKS_URL \(or JWT_JWKS\)/);
   });
 
+  it('401: issued in the future (iat) or not valid yet (nbf), beyond the 5 s clock tolerance', async () => {
+    const id = new Identity(prodConfig({ JWT_CLIENT_IDS: CLIENT }));
+    expect(await id.authenticate(`Bearer ${await token({ iat: nowSec() + 3 })}`)).toMatchObject({ userId: 'user-1' });
+    await expect(id.authenticate(`Bearer ${await token({ iat: nowSec() + 60 })}`)).rejects.toMatchObject({ status: 401, code: 'INVALID_TOKEN', details: { claim: 'iat' } });
+    await rejects(id, await token({ nbf: nowSec() + 60 }));
+  });
+
+  it('accepts ES256 keys of the set, and refuses unsigned tokens and algorithms it does not take', async () => {
+    const ec = await generateKeyPair('ES256');
+    const ecJwk = { ...(await exportJWK(ec.publicKey)), kid: 'e1', alg: 'ES256', use: 'sig' };
+    const id = new Identity(prodConfig({ JWT_CLIENT_IDS: CLIENT, JWT_JWKS_URL: '', JWT_JWKS: JSON.stringify({ keys: [...jwks.keys, ecJwk] }) }));
+    const payload = { sub: 'user-9', iss: ISSUER, client_id: CLIENT, iat: nowSec(), exp: nowSec() + 600 };
+    const es = await new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: 'e1' }).sign(ec.privateKey);
+    expect(await id.authenticate(`Bearer ${es}`)).toEqual({ userId: 'user-9', admin: false });
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    await rejects(id, `${b64({ alg: 'none' })}.${b64(payload)}.`);
+    await rejects(id, `${b64({ alg: 'RS256', kid: 'k1' })}.${b64(payload)}.${'A'.repeat(342)}`);
+    // The EC key's signature under the RSA key's kid.
+    await rejects(id, `${es.split('.').slice(0, 2).join('.').replace(/^[^.]+/, b64({ alg: 'RS256', kid: 'k1' }))}.${es.split('.')[2]}`);
+  });
+
+  it("503 when the provider's key set cannot be fetched (nothing listening, or not a key set)", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/jwks.json`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const dead = new Identity(prodConfig({ JWT_CLIENT_IDS: CLIENT, JWT_JWKS_URL: deadUrl }));
+    await expect(dead.authenticate(`Bearer ${await token()}`)).rejects.toMatchObject({ status: 503 });
+    const junk = createServer((_req, res) => res.end('<html>maintenance</html>'));
+    await new Promise<void>((resolve) => junk.listen(0, '127.0.0.1', resolve));
+    try {
+      const id = new Identity(prodConfig({ JWT_CLIENT_IDS: CLIENT, JWT_JWKS_URL: `http://127.0.0.1:${(junk.address() as AddressInfo).port}/jwks.json` }));
+      await expect(id.authenticate(`Bearer ${await token()}`)).rejects.toMatchObject({ status: 503 });
+    } finally {
+      await new Promise<void>((resolve) => junk.close(() => resolve()));
+    }
+  });
+
   it('401: signed by a key that is not in the JWKS, and HS256 with the local secret', async () => {
     const id = new Identity(prodConfig({ JWT_CLIENT_IDS: CLIENT }));
     await rejects(id, await token({}, otherKey));
