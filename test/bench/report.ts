@@ -194,7 +194,7 @@ export function markdown(r: any): string {
     lines.push(`| enter (handler) | ${fmt(q.enter.opsPerSecond)} | ${lat(q.enter.latencyMs)} | ${q.enter.redisRoundTripsPerRequest} | ${fmt(q.enter.cpuMicrosPerOp)} |`);
     lines.push(`| status (handler) | ${fmt(q.status.opsPerSecond)} | ${lat(q.status.latencyMs)} | ${q.status.redisRoundTripsPerRequest} | ${fmt(q.status.cpuMicrosPerOp)} |`);
     lines.push(`| status script, bare ioredis (ceiling) | ${fmt(q.rawStatus.opsPerSecond)} | ${lat(q.rawStatus.latencyMs)} | 1 | ${fmt(q.rawStatus.cpuMicrosPerOp)} |`, '');
-    lines.push(`Handler / raw = **${q.handlerToRawRatio}**, the median of three alternating rounds (${q.handlerToRawRatioPerRound.join(', ')}; the table shows the median round) (goal >= 0.7: ${verdict(q.handlerToRawRatio >= 0.7)}); round trips per poll = ${q.status.redisRoundTripsPerRequest} (goal 1: ${verdict(q.status.redisRoundTripsPerRequest <= 1.01)}); enter ${fmt(q.enter.cpuMicrosPerOp)} µs CPU (goal <= 120: ${verdict(q.enter.cpuMicrosPerOp <= 120)}; where it goes: \`npm run bench:profile-enter\`).`, '');
+    lines.push(`Handler / raw = **${q.handlerToRawRatio}**, the median of three alternating rounds (${q.handlerToRawRatioPerRound.join(', ')}; the table shows the median round) (goal >= 0.7: ${verdict(q.handlerToRawRatio >= 0.7)}); round trips per poll = ${q.status.redisRoundTripsPerRequest} (goal 1: ${verdict(q.status.redisRoundTripsPerRequest <= 1.01)}); enter ${fmt(q.enter.cpuMicrosPerOp)} µs CPU in a warm process, after ${fmt(q.enterWarmUp ?? 0)} entries not counted (goal <= 120: ${verdict(q.enter.cpuMicrosPerOp <= 120)}; where it goes: \`npm run bench:profile-enter\`).`, '');
   }
   if (r.queueScale) {
     const s = r.queueScale;

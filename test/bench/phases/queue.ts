@@ -86,11 +86,28 @@ async function rawStatusLoad(ctx: BenchContext, concertId: string, tickets: Tick
   return r;
 }
 
+/** Entries made (and not counted) before enter is measured. */
+const ENTER_WARM_UP = 3_000;
+
 export async function queueCost(ctx: BenchContext, o: { users: number; durationMs: number }) {
   const concertId = 'bench-queue-cost';
   await createPausedConcert(ctx, concertId);
   const users = Array.from({ length: o.users }, (_, i) => `qc-${i}`);
   const jwts = await Promise.all(users.map((u) => ctx.app.identity.issueDevToken(u, false)));
+
+  // A warm container's cost, as the status rounds measure it: the first few thousand
+  // entries of a fresh process pay V8's compilation of the whole path (about 210 µs
+  // each against 120 after, `npm run bench:profile-enter`), once per Lambda container.
+  const warmConcert = 'bench-queue-cost-warm-up';
+  await createPausedConcert(ctx, warmConcert);
+  const warmJwts = await Promise.all(Array.from({ length: ENTER_WARM_UP }, (_, i) => ctx.app.identity.issueDevToken(`qc-warm-${i}`, false)));
+  await runLoad(
+    async (i) => {
+      const res = await ctx.invoke(ctx.handlers.enter, { method: 'POST', headers: { authorization: `Bearer ${warmJwts[i]}` }, body: { concertId: warmConcert } });
+      if (res.status !== 201) throw new Error(`enter ${res.status} ${JSON.stringify(res.body)}`);
+    },
+    { concurrency: CONCURRENCY, count: ENTER_WARM_UP },
+  );
 
   const tickets: Ticket[] = [];
   const enterBar = progress('1. enter (handler, in-process)', o.users);
@@ -121,6 +138,7 @@ export async function queueCost(ctx: BenchContext, o: { users: number; durationM
   return {
     concurrency: CONCURRENCY,
     enter: { ...enter, redisRoundTripsPerRequest: enterRoundTrips },
+    enterWarmUp: ENTER_WARM_UP,
     status,
     rawStatus: raw,
     handlerToRawRatio: round(ratios[1]!, 3),
