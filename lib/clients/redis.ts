@@ -35,7 +35,12 @@ export function createRedis(config: Config): RedisClient {
     const url = new URL(config.REDIS_URL);
     client = new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
       lazyConnect: true,
-      enableAutoPipelining: true,
+      // Off for a cluster: ioredis groups auto-pipelined commands by the slot of their
+      // first argument, which for EVALSHA is the script's SHA, not a key, so two scripts
+      // for concerts on different masters can land in one pipeline and fail with "All
+      // keys in the pipeline should belong to the same slots allocation group"
+      // (redis/ioredis#2109; seen as a 500 in test/cluster/two-concerts.test.ts).
+      enableAutoPipelining: false,
       dnsLookup: (address, callback) => callback(null, address),
       redisOptions: {
         ...options,

@@ -86,6 +86,13 @@ async function rawStatusLoad(ctx: BenchContext, concertId: string, tickets: Tick
   return r;
 }
 
+/** One entry through the enter handler; its queue token. */
+async function enterOnce(ctx: BenchContext, concertId: string, jwt: string): Promise<string> {
+  const res = await ctx.invoke(ctx.handlers.enter, { method: 'POST', headers: { authorization: `Bearer ${jwt}` }, body: { concertId } });
+  if (res.status !== 201) throw new Error(`enter ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.token;
+}
+
 /** Entries made (and not counted) before enter is measured. */
 const ENTER_WARM_UP = 3_000;
 
@@ -101,22 +108,14 @@ export async function queueCost(ctx: BenchContext, o: { users: number; durationM
   const warmConcert = 'bench-queue-cost-warm-up';
   await createPausedConcert(ctx, warmConcert);
   const warmJwts = await Promise.all(Array.from({ length: ENTER_WARM_UP }, (_, i) => ctx.app.identity.issueDevToken(`qc-warm-${i}`, false)));
-  await runLoad(
-    async (i) => {
-      const res = await ctx.invoke(ctx.handlers.enter, { method: 'POST', headers: { authorization: `Bearer ${warmJwts[i]}` }, body: { concertId: warmConcert } });
-      if (res.status !== 201) throw new Error(`enter ${res.status} ${JSON.stringify(res.body)}`);
-    },
-    { concurrency: CONCURRENCY, count: ENTER_WARM_UP },
-  );
+  await runLoad((i) => enterOnce(ctx, warmConcert, warmJwts[i]!), { concurrency: CONCURRENCY, count: ENTER_WARM_UP });
 
   const tickets: Ticket[] = [];
   const enterBar = progress('1. enter (handler, in-process)', o.users);
   const before = ctx.counters.redisCommands;
   const enter = await runLoad(
     async (i) => {
-      const res = await ctx.invoke(ctx.handlers.enter, { method: 'POST', headers: { authorization: `Bearer ${jwts[i]}` }, body: { concertId } });
-      if (res.status !== 201) throw new Error(`enter ${res.status} ${JSON.stringify(res.body)}`);
-      tickets[i] = { userId: users[i]!, jwt: jwts[i]!, token: res.body.token };
+      tickets[i] = { userId: users[i]!, jwt: jwts[i]!, token: await enterOnce(ctx, concertId, jwts[i]!) };
     },
     { concurrency: CONCURRENCY, count: o.users, progress: enterBar },
   );
