@@ -139,6 +139,9 @@ export function countApp(app: App, counters: Counters): void {
 export function loadContext(stack: RunningStack): BenchContext {
   // The stack's environment also serves the tools that read it (test/support/api.ts).
   Object.assign(process.env, stack.env, { POWERTOOLS_METRICS_DISABLED: 'true' });
+  // Quiets calls the bench makes outside a handler. Handlers log at the product's level
+  // (POWERTOOLS_LOG_LEVEL, INFO by default): Powertools' injectLambdaContext restores the
+  // configured level on every invocation, so the measured CPU includes the product's logs.
   logger.setLogLevel('CRITICAL');
   const app = createApp(
     loadConfig({

@@ -1,9 +1,9 @@
 /**
- * `npm run bench:profile-enter`: where a queue entry's CPU goes. Starts the embedded
- * stack, warms the enter handler up, then runs `--users` entries (default 20,000, 50 at
- * a time) in-process under the V8 CPU profiler and prints the functions with the most
- * self time, grouped by package. Writes the .cpuprofile next to the report
- * (bench-results/profiles/, not committed) for Chrome DevTools.
+ * `npm run bench:profile-enter`: where a queue entry's CPU goes (`-- --op status`: a
+ * status poll's). Starts the embedded stack, warms the handler up, then runs `--users`
+ * requests (default 20,000, 50 at a time) in-process under the V8 CPU profiler and prints
+ * the functions with the most self time, grouped by package. Writes the .cpuprofile next
+ * to the report (bench-results/profiles/, not committed) for Chrome DevTools.
  */
 import { Session } from 'node:inspector/promises';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { startStack } from '../../infra/local/stack';
 import { freePort } from '../support/private-services';
 import { loadContext } from './context';
 
-const { values: args } = parseArgs({ options: { users: { type: 'string', default: '20000' } } });
+const { values: args } = parseArgs({ options: { users: { type: 'string', default: '20000' }, op: { type: 'string', default: 'enter' } } });
 
 interface ProfileNode {
   id: number;
@@ -37,22 +37,53 @@ function where(url: string): string {
 const tokens = (ctx: ReturnType<typeof loadContext>, prefix: string, count: number) =>
   Promise.all(Array.from({ length: count }, (_, i) => ctx.app.identity.issueDevToken(`${prefix}-${i}`, false)));
 
-async function enterLoad(ctx: ReturnType<typeof loadContext>, concertId: string, jwts: string[]) {
-  const count = jwts.length;
+type Ctx = ReturnType<typeof loadContext>;
+
+/** `count` requests, 50 at a time; wall time and CPU per request. */
+async function load(count: number, request: (i: number) => Promise<void>) {
   let next = 0;
   const started = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: 50 }, async () => {
-      while (next < count) {
-        const i = next++;
-        const res = await ctx.invoke(ctx.handlers.enter, { method: 'POST', headers: { authorization: `Bearer ${jwts[i]}` }, body: { concertId } });
-        if (res.status !== 201) throw new Error(`enter ${res.status} ${JSON.stringify(res.body)}`);
-      }
+      while (next < count) await request(next++);
     }),
   );
   const cpu = process.cpuUsage(started);
   return { seconds: (performance.now() - t0) / 1000, cpuMicrosPerOp: (cpu.user + cpu.system) / count };
+}
+
+async function enterOnce(ctx: Ctx, concertId: string, jwt: string): Promise<string> {
+  const res = await ctx.invoke(ctx.handlers.enter, { method: 'POST', headers: { authorization: `Bearer ${jwt}` }, body: { concertId } });
+  if (res.status !== 201) throw new Error(`enter ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.token;
+}
+
+async function statusOnce(ctx: Ctx, jwt: string, token: string): Promise<void> {
+  const res = await ctx.invoke(ctx.handlers.status, { headers: { authorization: `Bearer ${jwt}`, 'x-queue-token': token } });
+  if (res.status !== 200) throw new Error(`status ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/** The profiled load of `--op` (its warm-up run first, not profiled). */
+async function prepare(ctx: Ctx, concertId: string, count: number): Promise<{ warm: () => Promise<unknown>; run: () => ReturnType<typeof load> }> {
+  if (args.op === 'enter') {
+    const warmJwts = await tokens(ctx, 'warm', 5000);
+    const jwts = await tokens(ctx, 'prof', count); // signed before the profiler starts
+    return {
+      warm: () => load(warmJwts.length, (i) => enterOnce(ctx, concertId, warmJwts[i]!).then(() => undefined)),
+      run: () => load(count, (i) => enterOnce(ctx, concertId, jwts[i]!).then(() => undefined)),
+    };
+  }
+  if (args.op === 'status') {
+    const jwts = await tokens(ctx, 'prof', 5000);
+    const queueTokens: string[] = [];
+    await load(jwts.length, async (i) => {
+      queueTokens[i] = await enterOnce(ctx, concertId, jwts[i]!);
+    });
+    const poll = (i: number) => statusOnce(ctx, jwts[(i * 7919) % jwts.length]!, queueTokens[(i * 7919) % jwts.length]!);
+    return { warm: () => load(5000, poll), run: () => load(count, poll) };
+  }
+  throw new Error(`--op must be enter or status (got ${args.op})`);
 }
 
 async function main() {
@@ -60,22 +91,21 @@ async function main() {
   const stack = await startStack({ stage: 'local', backend: 'embedded', httpPort: await freePort(), env: { LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' } });
   const ctx = loadContext(stack);
   try {
-    const concertId = 'profile-enter';
+    const concertId = `profile-${args.op}`;
     await ctx.app.catalog.createConcert({ concertId, name: concertId, dates: [{ date: '2027-12-01', totalSeats: 10, price: 1000, priceTiers: [] }] });
     await ctx.app.waitingRoom.configure(concertId, { maxActive: 0 });
-    const warm = await enterLoad(ctx, concertId, await tokens(ctx, 'warm', 5000));
-    const jwts = await tokens(ctx, 'prof', count); // signed before the profiler starts
-    console.log(`warm-up: 5,000 entries, ${warm.cpuMicrosPerOp.toFixed(1)} µs CPU each`);
+    const op = await prepare(ctx, concertId, count);
+    await op.warm();
 
     const session = new Session();
     session.connect();
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 100 });
     await session.post('Profiler.start');
-    const run = await enterLoad(ctx, concertId, jwts);
+    const run = await op.run();
     const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: Profile };
     session.disconnect();
-    console.log(`profiled: ${count.toLocaleString('en')} entries in ${run.seconds.toFixed(2)} s, ${run.cpuMicrosPerOp.toFixed(1)} µs CPU each (profiler on)`);
+    console.log(`profiled: ${count.toLocaleString('en')} ${args.op} requests in ${run.seconds.toFixed(2)} s, ${run.cpuMicrosPerOp.toFixed(1)} µs CPU each (profiler on)`);
 
     const self = new Map<number, number>();
     profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
@@ -94,13 +124,13 @@ async function main() {
       fns.set(key, (fns.get(key) ?? 0) + t);
     }
     const perOp = (t: number) => `${(t / count).toFixed(1)} µs`;
-    console.log(`\nself time by package (busy ${perOp(busy)} per entry):`);
+    console.log(`\nself time by package (busy ${perOp(busy)} per request):`);
     for (const [g, t] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${perOp(t).padStart(9)}  ${((100 * t) / busy).toFixed(1).padStart(5)} %  ${g}`);
     console.log('\ntop functions by self time:');
     for (const [f, t] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${perOp(t).padStart(9)}  ${f}`);
     const dir = join(__dirname, '..', '..', 'bench-results', 'profiles');
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, `enter-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+    const file = join(dir, `${args.op}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
     console.log(`\nprofile: ${file}`);
   } finally {
