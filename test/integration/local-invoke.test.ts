@@ -26,7 +26,7 @@ import { projectDir } from '../../infra/local/stack';
 import { readStackEnv, writeStackEnv } from '../../infra/local/stack-env';
 import { api, sleep, uniqueId } from '../support/api';
 import { auditSeats } from '../support/invariants';
-import { freePort, startRedis, type Child } from '../support/private-services';
+import { deadEndpoint, freePort, startRedis, type Child } from '../support/private-services';
 import { quietLogs } from '../support/quiet-logs';
 
 const stage = process.env.STAGE!;
@@ -119,7 +119,7 @@ describe("serverless-offline's Lambda invoke API (AWS SDK Lambda client)", () =>
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    app = createApp(loadConfig({ ...process.env, SQS_ENDPOINT: `http://127.0.0.1:${await freePort()}`, DEPENDENCY_TIMEOUT_MS: '300' }));
+    app = createApp(loadConfig({ ...process.env, SQS_ENDPOINT: await deadEndpoint(), DEPENDENCY_TIMEOUT_MS: '300' }));
   });
   afterAll(async () => {
     lambda.destroy();

@@ -8,7 +8,7 @@
 import { createApp, useApp, type App } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
 import { handler as health } from '../../functions/http/health';
-import { freePort, startRedis, type Child } from '../support/private-services';
+import { deadEndpoint, freePort, startRedis, type Child } from '../support/private-services';
 import { invokeHttp } from '../support/lambda';
 import { baseUrl } from '../support/api';
 import { quietLogs } from '../support/quiet-logs';
@@ -74,7 +74,7 @@ describe('with a Redis that stops and comes back', () => {
 });
 
 it('answers 503 naming DynamoDB when it does not answer', async () => {
-  appWith({ DYNAMODB_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
+  appWith({ DYNAMODB_ENDPOINT: await deadEndpoint() });
   expect(await invokeHttp(health, { path: '/v1/health' })).toMatchObject({
     status: 503,
     body: { ready: false, checks: { dynamodb: 'unavailable', redis: 'ok', sqs: 'ok' } },
@@ -87,7 +87,7 @@ it('answers 503 naming DynamoDB when one of its tables does not exist', async ()
 });
 
 it('answers 503 naming SQS when the emulator does not answer or the release queue does not exist', async () => {
-  appWith({ SQS_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
+  appWith({ SQS_ENDPOINT: await deadEndpoint() });
   expect(await invokeHttp(health, { path: '/v1/health' })).toMatchObject({ status: 503, body: { checks: { dynamodb: 'ok', redis: 'ok', sqs: 'unavailable' } } });
   appWith({ HOLD_RELEASE_QUEUE_NAME: 'concert-ticketing-no-such-queue' });
   expect(await invokeHttp(health, { path: '/v1/health' })).toMatchObject({ status: 503, body: { checks: { dynamodb: 'ok', redis: 'ok', sqs: 'unavailable' } } });

@@ -10,7 +10,7 @@ import { handleReleaseMessage } from '../../lib/booking/release-consumer';
 import { HELD_SHARDS, heldShardOf, showId } from '../../lib/booking/seat-store';
 import { loadConfig } from '../../lib/config';
 import { quietLogs } from '../support/quiet-logs';
-import { freePort } from '../support/private-services';
+import { deadEndpoint } from '../support/private-services';
 import { sleep, uniqueId } from '../support/api';
 
 let app: App;
@@ -18,7 +18,7 @@ let app: App;
 quietLogs(); // the outage is expected
 
 beforeAll(async () => {
-  app = createApp(loadConfig({ ...process.env, SQS_ENDPOINT: `http://127.0.0.1:${await freePort()}`, DEPENDENCY_TIMEOUT_MS: '300' }));
+  app = createApp(loadConfig({ ...process.env, SQS_ENDPOINT: await deadEndpoint(), DEPENDENCY_TIMEOUT_MS: '300' }));
 });
 afterAll(() => app.close());
 
