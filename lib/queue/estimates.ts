@@ -6,18 +6,26 @@
  * not leave are admitted. With people waiting every freed slot admits the next, so the
  * queue moves at maxActive / (mean session length) per second, capped by the admission
  * budget. The mean session length is estimated from this concert's sessions: the ended
- * ones (exponentially decayed over about a minute) plus the time the active ones have
- * run so far (each still-running session counts with its length so far, which keeps
- * the estimate from being biased towards the quick ones in the first minute of an
- * opening; never above the session length setting), blended with a prior worth PRIOR_SESSIONS sessions: the concert's
+ * ones (exponentially decayed over about 15 s, as sessions shorten within seconds once
+ * seats run out) plus the time the active ones have run so far (each still-running
+ * session counts with its length so far, which keeps the estimate from being biased
+ * towards the quick ones in the first seconds of an opening; never above the session
+ * length setting), blended with a prior worth PRIOR_SESSIONS sessions: the concert's
  * `expectedSessionSeconds`, which defaults to this deployment's measured history
  * (history.ts) or, with none, the session length setting. The measured slot-release rate
- * (rateMilli) is blended in with the weight of the ended sessions, so it takes over as
- * they accumulate. Users ahead who will leave are
+ * (rateMilli, averaged over about 5 s) is blended in with the weight of the ended
+ * sessions, so it takes over as they accumulate. Users ahead who will leave are
  * discounted by the measured share of queue departures that were drops (left or
- * abandoned), and only as many of them as there are free seats (beyond the active
- * users' share) are expected to book: the rest pass at the admission budget. The range is a log-normal 80% interval from the uncertainty of the mean,
- * the randomness of P' session ends and a model error floor.
+ * abandoned). Only as many of the rest as there are free seats, beyond those the active
+ * users without a hold may still take, are expected to book (an active user holding a
+ * seat has booked); the others find nothing and pass at a pace that lies somewhere
+ * between that of the sessions measured so far and the admission budget (users leaving
+ * at once): the budget before any session has ended, the measured pace as sessions end.
+ * The range is a log-normal 80% interval from the uncertainty of the mean, the
+ * randomness of P' session ends, a model error floor and, for the part of the wait spent
+ * behind users who find nothing, the spread of a log-uniform pace between those two
+ * bounds (not measured directly, so the range widens by what is not known: most in an
+ * opening's first seconds and when the measured pace is far below the budget).
  */
 import type { EtaInputs } from './replies';
 
@@ -63,17 +71,25 @@ export function estimateWait(position: number, e: EtaInputs, seatsAvailable: num
   const dropShare = e.qDrop / (e.qAdm + e.qDrop + 5);
   const ahead = Math.max(1, position * (1 - dropShare));
   // Seats bound how many of them can book: each booking user takes at least one of the
-  // seats free now, after the active users (a full active set while people wait) have
-  // taken theirs. The users ahead beyond that find nothing and leave at once, so the
-  // queue moves past them at the admission budget, not at the pace of sessions.
-  const bookers = seatsAvailable == null ? ahead : Math.min(ahead, Math.max(0, seatsAvailable - e.maxActive));
-  // The users ahead who find nothing leave at once, as far as anything is known: the
-  // queue moves past them at the admission budget, and at the pace slots are measured to
+  // seats free now, after the active users who hold none yet have taken theirs (a held
+  // seat's holder has booked: it is no longer free, and they take no other). The users
+  // ahead beyond that find nothing and leave soon, so the queue moves past them faster
+  // than at the pace of sessions.
+  const takers = Math.max(0, Math.min(e.maxActive, e.actN) - e.heldN);
+  const bookers = seatsAvailable == null ? ahead : Math.min(ahead, Math.max(0, seatsAvailable - takers));
+  // How fast they pass is not measured apart from the rest: at the admission budget
+  // (leaving at once) as far as anything is known, and at the pace slots are measured to
   // free up (never slower than the model's) as sessions end, with the same weight.
-  const passing = Math.min(e.admitPerSec, w * Math.max(modelled, measured) + (1 - w) * e.admitPerSec);
+  const slowest = Math.min(e.admitPerSec, Math.max(modelled, measured));
+  const passing = Math.min(e.admitPerSec, w * slowest + (1 - w) * e.admitPerSec);
   const eta = bookers / throughput + (ahead - bookers) / passing;
 
-  const sigma = Math.sqrt(MODEL_SIGMA ** 2 + cv2 / n + cv2 / ahead);
+  // That pace is known only to lie between the sessions' pace and the budget: the share of
+  // the wait spent passing them is as uncertain as a log-uniform pace over that interval
+  // (standard deviation ln(budget / slowest) / sqrt(12)).
+  const passingShare = eta > 0 ? (ahead - bookers) / passing / eta : 0;
+  const passingSigma = (passingShare * Math.log(e.admitPerSec / slowest)) / Math.sqrt(12);
+  const sigma = Math.sqrt(MODEL_SIGMA ** 2 + cv2 / n + cv2 / ahead + passingSigma ** 2);
   return {
     etaSeconds: Math.max(1, Math.round(eta)),
     etaExact: eta,

@@ -53,8 +53,9 @@
 -- Time is Redis server time (TIME), one clock for every caller. Each script is
 -- O(log N) in the queue length plus O(k log N) for the k tokens it admits, places or ends.
 
-local RATE_TAU_MS = 10000          -- time constant of the slot-release rate average (an opening changes pace within seconds)
-local STATS_TAU_MS = 60000         -- time constant of the session and queue statistics (ETAs)
+local RATE_TAU_MS = 5000           -- time constant of the slot-release rate average (an opening changes pace within seconds)
+local SESSION_TAU_MS = 15000       -- time constant of the session-length statistics (ETAs; sessions shorten as seats run out)
+local STATS_TAU_MS = 60000         -- time constant of the queue statistics (admitted vs dropped, ETAs)
 local ADMISSION_LOG_MS = 3600000   -- admissions kept in the audit stream (trimmed by time)
 local PRUNE_BATCH = 1000           -- tokens ended per script run at most (bounds script time)
 local DRAW_BATCH = 2000            -- pre-queued entries placed per script run at most
@@ -96,22 +97,22 @@ local function format_record(r)
   return r.seq .. '|' .. r.entered .. '|' .. r.admitted .. '|' .. r.entry .. '|' .. r.draw .. '|' .. r.user
 end
 
--- Exponentially decayed sums in K.meta: every field in `fields` decays with STATS_TAU_MS
+-- Exponentially decayed sums in K.meta: every field in `fields` decays with `tau` (ms)
 -- since `atField`, then gets its increment. Used for the ETA statistics.
-local function decayed(fields, atField, now)
+local function decayed(fields, atField, now, tau)
   local vals = redis.call('HMGET', K.meta, atField, unpack(fields))
   local at = tonumber(vals[1])
   local factor = 1
-  if at then factor = math.exp(-math.max(0, now - at) / STATS_TAU_MS) end
+  if at then factor = math.exp(-math.max(0, now - at) / tau) end
   local out = {}
   for i, f in ipairs(fields) do out[f] = (tonumber(vals[i + 1]) or 0) * factor end
   return out
 end
 
-local function add_decayed(incr, atField, now)
+local function add_decayed(incr, atField, now, tau)
   local fields = {}
   for f in pairs(incr) do fields[#fields + 1] = f end
-  local cur = decayed(fields, atField, now)
+  local cur = decayed(fields, atField, now, tau)
   local args = { atField, now }
   for _, f in ipairs(fields) do
     args[#args + 1] = f
@@ -142,7 +143,7 @@ local function record_release(now, sessionMs)
   -- Session lengths (decayed count, sum, sum of squares, in seconds) for the ETA, and
   -- plain totals for the deployment's history (lib/queue/history.ts).
   local sec = sessionMs / 1000
-  add_decayed({ sesN = 1, sesSum = sec, sesSq = sec * sec }, 'sesAt', now)
+  add_decayed({ sesN = 1, sesSum = sec, sesSq = sec * sec }, 'sesAt', now, SESSION_TAU_MS)
   redis.call('HINCRBY', K.meta, 'sesTotalN', 1)
   redis.call('HINCRBY', K.meta, 'sesTotalMs', math.floor(sessionMs))
 end
@@ -170,7 +171,7 @@ local function end_token(token, reason, now)
     redis.call('ZREM', K.pre, pre_member(r))
     redis.call('HDEL', K.entries, r.entry)
   end
-  if redis.call('ZREM', K.waiting, token) == 1 then add_decayed({ qDrop = 1 }, 'qAt', now) end
+  if redis.call('ZREM', K.waiting, token) == 1 then add_decayed({ qDrop = 1 }, 'qAt', now, STATS_TAU_MS) end
   redis.call('ZREM', K.seen, token)
   redis.call('HDEL', K.polls, token)
   if redis.call('ZREM', K.active, token) == 1 then
@@ -256,12 +257,14 @@ local function phase(now)
   return 'DRAWING'
 end
 
--- Seats free now: total minus paid minus held by an unexpired hold (nil when unknown).
+-- Seats free now: total minus paid minus held by an unexpired hold (nil when unknown);
+-- and the seats held by an unexpired hold.
 local function seats_available(now)
+  local held = redis.call('ZCOUNT', K.held, '(' .. now, '+inf')
   local total = tonumber(redis.call('HGET', K.meta, 'totalSeats') or 0)
-  if total <= 0 then return nil end
-  local free = total - redis.call('SCARD', K.sold) - redis.call('ZCOUNT', K.held, '(' .. now, '+inf')
-  return math.max(0, free)
+  if total <= 0 then return nil, held end
+  local free = total - redis.call('SCARD', K.sold) - held
+  return math.max(0, free), held
 end
 
 -- Ends expired sessions, then admits the head of the queue into the free slots,
@@ -296,7 +299,7 @@ local function admit(now, s)
       local rec = redis.call('HGET', K.tokens, t)
       if now - seen > s.abandonMs or not rec then
         skipped = skipped + 1
-        if rec then add_decayed({ qDrop = 1 }, 'qAt', now) end
+        if rec then add_decayed({ qDrop = 1 }, 'qAt', now, STATS_TAU_MS) end
         end_token(t, 'ABANDONED', now)
       else
         local r = parse_record(rec)
@@ -311,7 +314,7 @@ local function admit(now, s)
     end
   end
   if count == 0 then return 0 end
-  add_decayed({ qAdm = count }, 'qAt', now)
+  add_decayed({ qAdm = count }, 'qAt', now, STATS_TAU_MS)
   -- Sum of the admission times of active sessions (ms past statBase): their exposure so far.
   redis.call('HSETNX', K.meta, 'statBase', now)
   local base = tonumber(redis.call('HGET', K.meta, 'statBase'))
@@ -332,10 +335,10 @@ local function admit_if_needed(now, s)
 end
 
 -- What the ETA needs (lib/queue/estimates.ts), as strings: decayed session statistics,
--- queue departures (admitted vs dropped) and the settings.
+-- queue departures (admitted vs dropped), the active sessions, and the settings.
 local function eta_inputs(now, s, t)
-  local ses = decayed({ 'sesN', 'sesSum', 'sesSq' }, 'sesAt', now)
-  local q = decayed({ 'qAdm', 'qDrop' }, 'qAt', now)
+  local ses = decayed({ 'sesN', 'sesSum', 'sesSq' }, 'sesAt', now, SESSION_TAU_MS)
+  local q = decayed({ 'qAdm', 'qDrop' }, 'qAt', now, STATS_TAU_MS)
   t.sesN = tostring(ses.sesN)
   t.sesSum = tostring(ses.sesSum)
   t.sesSq = tostring(ses.sesSq)
@@ -344,6 +347,7 @@ local function eta_inputs(now, s, t)
   local actExpo = 0
   if m[1] then actExpo = (actN * (now - tonumber(m[1])) - tonumber(m[2] or 0)) / 1000 end
   t.actExpo = tostring(math.max(0, actExpo))
+  t.actN = actN
   t.qAdm = tostring(q.qAdm)
   t.qDrop = tostring(q.qDrop)
   t.maxActive = s.maxActive
@@ -412,9 +416,10 @@ local function token_status(token, user, now, s, touch)
     local m = redis.call('HMGET', K.meta, 'preCount', 'preDone')
     if tonumber(m[1] or 0) > tonumber(m[2] or 0) and r.draw == '' then position = position + tonumber(m[1]) - tonumber(m[2]) end
   end
+  local free, held = seats_available(now)
   return eta_inputs(now, s, {
     status = 'WAITING', seq = r.seq, position = position, now = now, entryId = r.entry,
-    seatsAvailable = seats_available(now) or -1,
+    seatsAvailable = free or -1, heldN = held,
   })
 end
 

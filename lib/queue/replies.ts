@@ -30,6 +30,9 @@ export interface EtaInputs {
   sesSq: number;
   /** Seconds the active sessions have run so far (their censored lengths). */
   actExpo: number;
+  /** Sessions running now, and seats held now by an unexpired hold (their holders have booked already). */
+  actN: number;
+  heldN: number;
   /** Decayed counts of queue departures: admitted, dropped (left or abandoned while waiting). */
   qAdm: number;
   qDrop: number;
@@ -72,6 +75,8 @@ const etaInputs = (f: Fields): EtaInputs => ({
   sesSum: num(f, 'sesSum'),
   sesSq: num(f, 'sesSq'),
   actExpo: num(f, 'actExpo'),
+  actN: num(f, 'actN'),
+  heldN: num(f, 'heldN'),
   qAdm: num(f, 'qAdm'),
   qDrop: num(f, 'qDrop'),
   maxActive: num(f, 'maxActive'),

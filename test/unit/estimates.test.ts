@@ -2,7 +2,7 @@ import { estimateWait, PRIOR_SESSIONS } from '../../lib/queue/estimates';
 import type { EtaInputs } from '../../lib/queue/replies';
 
 const none: EtaInputs = {
-  sesN: 0, sesSum: 0, sesSq: 0, actExpo: 0, qAdm: 0, qDrop: 0,
+  sesN: 0, sesSum: 0, sesSq: 0, actExpo: 0, actN: 100, heldN: 0, qAdm: 0, qDrop: 0,
   maxActive: 100, activeMs: 600_000, admitPerSec: 50, abandonMs: 180_000, expectedMs: 60_000, rateMilli: 0,
 };
 
@@ -67,6 +67,31 @@ describe('estimateWait', () => {
     const measuredSlow = measured(10_000, 60, { rateMilli: 10_000 });
     expect(estimateWait(1000, measuredSlow, 0)!.etaSeconds).toBeGreaterThanOrEqual(99);
     expect(estimateWait(1000, measuredSlow, 0)!.etaSeconds).toBeLessThanOrEqual(101);
+  });
+  it('counts active users who already hold a seat as booked: the free seats are for the others', () => {
+    // 300 free seats, 100 active of whom 60 hold a seat: 40 may still take one, so 260 of the
+    // 1,000 ahead can book (156 s at 60 s sessions) and 740 pass at 50/s (14.8 s).
+    expect(estimateWait(1000, { ...none, heldN: 60 }, 300)!.etaSeconds).toBe(171);
+    // A set not full yet (20 running, none holding): only those 20 are ahead on the seats,
+    // so 280 can book (168 s) and 720 pass (14.4 s).
+    expect(estimateWait(1000, { ...none, actN: 20 }, 300)!.etaSeconds).toBe(182);
+    // Holders never make more seats free than there are.
+    expect(estimateWait(1000, { ...none, heldN: 500 }, 0)!.etaSeconds).toBe(20);
+  });
+  it('widens the range by what is not known about the pace of users who will find nothing', () => {
+    const ratio = (w: { etaRange: { low: number; high: number } }) => w.etaRange.high / Math.max(1, w.etaRange.low);
+    // Seats plenty: the wait is all bookers, no such term.
+    const plenty = estimateWait(1000, measured(5_000, 6, { rateMilli: 16_000 }), 5_000)!;
+    // No seats left and the measured pace (16/s) far below the budget (50/s): the pace of
+    // the users ahead could be anywhere between, so the range is wider...
+    const scarce = estimateWait(1000, measured(5_000, 6, { rateMilli: 16_000 }), 0)!;
+    expect(ratio(scarce)).toBeGreaterThan(ratio(plenty) * 1.3);
+    expect(scarce.etaRange.low).toBeLessThan(scarce.etaSeconds);
+    expect(scarce.etaRange.high).toBeGreaterThan(scarce.etaSeconds);
+    // ...and as narrow as without it when the measured pace is the budget itself.
+    const atBudget = estimateWait(1000, measured(5_000, 2, { rateMilli: 50_000 }), 0)!;
+    const atBudgetPlenty = estimateWait(1000, measured(5_000, 2, { rateMilli: 50_000 }), 5_000)!;
+    expect(ratio(atBudget)).toBeCloseTo(ratio(atBudgetPlenty), 1);
   });
   it('has no estimate while the queue is paused', () => {
     expect(estimateWait(100, { ...none, maxActive: 0 })).toBeNull();

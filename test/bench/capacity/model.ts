@@ -47,7 +47,8 @@ const PRE_QUEUE_FAR_MS = 120_000;
 const PRE_QUEUE_LEAD_MS = 60_000;
 /** prelude.lua: time constants of the ETA's statistics and of the slot-release rate. */
 const STATS_TAU_S = 60;
-const RATE_TAU_S = 10;
+const SESSION_TAU_S = 15;
+const RATE_TAU_S = 5;
 
 export interface SaleSettings {
   maxActive: number;
@@ -352,9 +353,10 @@ export function predictOpening(crowd: Crowd, sale: SaleSettings, options: ModelO
     const t = timeOf(k);
     const row = rowAt(t);
     const decay = Math.exp(-dt / STATS_TAU_S);
-    sesN *= decay;
-    sesSum *= decay;
-    sesSq *= decay;
+    const sessionDecay = Math.exp(-dt / SESSION_TAU_S);
+    sesN *= sessionDecay;
+    sesSum *= sessionDecay;
+    sesSq *= sessionDecay;
     qAdm *= decay;
     qDrop *= decay;
     relEwma *= Math.exp(-dt / RATE_TAU_S);
