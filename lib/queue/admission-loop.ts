@@ -43,6 +43,7 @@ export async function runAdmissionLoop(o: AdmissionLoopOptions) {
         });
         if (!r) continue;
         admitted += r.admitted;
+        if (r.entered > 0) count('QueueEntered', r.entered);
         if (r.admitted > 0 || r.abandoned > 0) {
           count('QueueAdmitted', r.admitted);
           if (r.abandoned > 0) count('QueueAbandoned', r.abandoned);

@@ -37,6 +37,7 @@ if not token then
   end
   redis.call('HSET', K.tokens, token, format_record(r))
   redis.call('HSET', K.users, A.userId, token)
+  redis.call('HINCRBY', K.meta, 'enteredTotal', 1)
   created = 1
 end
 admit_if_needed(now, s)

@@ -19,7 +19,8 @@
 --                          draws), the end (state SOLD_OUT|CLOSED, endedAt), the admission
 --                          window (winSec, winCount), the slot-release rate (relEwma, relAt,
 --                          relStart), session and queue statistics for ETAs (ses*, q*),
---                          admittedTotal
+--                          admittedTotal, enteredTotal (entries ever) and enteredReported
+--                          (the part of it the admission runs have counted as a metric)
 --     K.admissions STREAM  one entry per admission (seq, token), trimmed by time; the
 --                          audit trail for FIFO checks and "admitted in the last minute"
 --     K.pre        ZSET    "<draw>:<entryId>", all score 0, so ordered by the draw (the

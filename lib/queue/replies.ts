@@ -153,6 +153,7 @@ export const decodeTick = (reply: unknown) => {
   return {
     admitted: num(f, 'admitted'),
     abandoned: num(f, 'abandoned'),
+    entered: num(f, 'entered'),
     waiting: num(f, 'waiting'),
     active: num(f, 'active'),
     phase: String(f.phase) as QueuePhase,

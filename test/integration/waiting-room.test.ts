@@ -107,6 +107,18 @@ describe('admission', () => {
     await room.admit(concertId);
     expect(await activeCount(concertId)).toBeGreaterThanOrEqual(20);
   });
+
+  it('reports each new entry once to the admission runs (the QueueEntered metric), never a repeat entry', async () => {
+    const concertId = uniqueId('entered');
+    await room.configure(concertId, { maxActive: 0 });
+    const tickets = await enterMany(concertId, 3);
+    await room.enter(concertId, tickets[0]!.userId); // the same place again: not an entry
+    const runs = await Promise.all(Array.from({ length: 5 }, () => room.admit(concertId)));
+    expect(runs.map((r) => r.entered).sort()).toEqual([0, 0, 0, 0, 3]);
+    await enterMany(concertId, 5); // user-0..2 again, plus user-3 and user-4
+    expect((await room.admit(concertId)).entered).toBe(2);
+    expect((await room.admit(concertId)).entered).toBe(0);
+  });
 });
 
 describe('timing rules', () => {
