@@ -6,7 +6,9 @@
 --   (empty = keep the stored one).
 -- Returns: {admitted, abandoned, entered, waiting, active, phase, sessionsEnded,
 --   sessionMsTotal}: entered = the entries since the previous run's report (the
---   QueueEntered metric is counted here, once per run, not by every entry); the last two
+--   QueueEntered metric is counted here, once per run, not by every entry; a run whose
+--   reply is lost, e.g. past the caller's deadline, loses its count: the metric may
+--   undercount, never count an entry twice); the last two
 --   are plain totals for the deployment's history, lib/queue/history.ts.
 -- Cost: O(k log N) for the k tokens it ends, places or admits (bounded per kind).
 local now = now_ms()

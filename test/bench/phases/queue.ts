@@ -119,6 +119,7 @@ export async function queueCost(ctx: BenchContext, o: { users: number; durationM
   const tickets: Ticket[] = [];
   const before = ctx.counters.redisCommands;
   const enterRounds: LoadResult[] = [];
+  if (o.users < ROUNDS * CONCURRENCY) throw new Error(`phase 1 needs at least ${ROUNDS * CONCURRENCY} users (${ROUNDS} rounds of ${CONCURRENCY} callers)`);
   const roundSize = Math.ceil(o.users / ROUNDS);
   for (let r = 0; r < ROUNDS; r++) {
     const first = r * roundSize;
