@@ -5,11 +5,11 @@
 -- ARGV (named): the schedule A.opensAtMs, A.closesAtMs, A.schedVer, A.totalSeats
 --   (empty = keep the stored one).
 -- Returns: {admitted, abandoned, entered, waiting, active, phase, sessionsEnded,
---   sessionMsTotal}: entered = the entries since the previous run's report (the
---   QueueEntered metric is counted here, once per run, not by every entry; a run whose
---   reply is lost, e.g. past the caller's deadline, loses its count: the metric may
---   undercount, never count an entry twice); the last two
---   are plain totals for the deployment's history, lib/queue/history.ts.
+--   sessionMsTotal}. entered: the entries since the previous run, for the QueueEntered
+--   metric (counted once per run, not by every entry; a run whose reply is lost loses
+--   its count, so the metric may undercount but never counts an entry twice).
+--   sessionsEnded, sessionMsTotal: plain totals for the deployment's history
+--   (lib/queue/history.ts).
 -- Cost: O(k log N) for the k tokens it ends, places or admits (bounded per kind).
 local now = now_ms()
 local s = settings()

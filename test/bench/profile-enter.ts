@@ -12,6 +12,8 @@ import { parseArgs } from 'node:util';
 import { startStack } from '../../infra/local/stack';
 import { freePort } from '../support/private-services';
 import { loadContext } from './context';
+import { runLoad } from './load';
+import { enterOnce, statusOnce } from './phases/queue';
 
 const { values: args } = parseArgs({ options: { users: { type: 'string', default: '20000' }, op: { type: 'string', default: 'enter' } } });
 
@@ -39,29 +41,11 @@ const tokens = (ctx: ReturnType<typeof loadContext>, prefix: string, count: numb
 
 type Ctx = ReturnType<typeof loadContext>;
 
-/** `count` requests, 50 at a time; wall time and CPU per request. */
-async function load(count: number, request: (i: number) => Promise<void>) {
-  let next = 0;
-  const started = process.cpuUsage();
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: 50 }, async () => {
-      while (next < count) await request(next++);
-    }),
-  );
-  const cpu = process.cpuUsage(started);
-  return { seconds: (performance.now() - t0) / 1000, cpuMicrosPerOp: (cpu.user + cpu.system) / count };
-}
-
-async function enterOnce(ctx: Ctx, concertId: string, jwt: string): Promise<string> {
-  const res = await ctx.invoke(ctx.handlers.enter, { method: 'POST', headers: { authorization: `Bearer ${jwt}` }, body: { concertId } });
-  if (res.status !== 201) throw new Error(`enter ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.token;
-}
-
-async function statusOnce(ctx: Ctx, jwt: string, token: string): Promise<void> {
-  const res = await ctx.invoke(ctx.handlers.status, { headers: { authorization: `Bearer ${jwt}`, 'x-queue-token': token } });
-  if (res.status !== 200) throw new Error(`status ${res.status} ${JSON.stringify(res.body)}`);
+/** `count` requests, 50 at a time (bench phase 1's concurrency); any failure stops the tool. */
+async function load(count: number, request: (i: number) => Promise<unknown>) {
+  const r = await runLoad(request, { concurrency: 50, count });
+  if (r.errors > 0) throw new Error(`${r.errors} of ${count} requests failed: ${r.firstError}`);
+  return r;
 }
 
 /** The profiled load of `--op` (its warm-up run first, not profiled). */
@@ -70,8 +54,8 @@ async function prepare(ctx: Ctx, concertId: string, count: number): Promise<{ wa
     const warmJwts = await tokens(ctx, 'warm', 5000);
     const jwts = await tokens(ctx, 'prof', count); // signed before the profiler starts
     return {
-      warm: () => load(warmJwts.length, (i) => enterOnce(ctx, concertId, warmJwts[i]!).then(() => undefined)),
-      run: () => load(count, (i) => enterOnce(ctx, concertId, jwts[i]!).then(() => undefined)),
+      warm: () => load(warmJwts.length, (i) => enterOnce(ctx, concertId, warmJwts[i]!)),
+      run: () => load(count, (i) => enterOnce(ctx, concertId, jwts[i]!)),
     };
   }
   if (args.op === 'status') {

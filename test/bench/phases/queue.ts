@@ -55,10 +55,9 @@ function commonArgs(ctx: BenchContext): CommonArgs {
 const pollArgs = (ctx: BenchContext) => ({ pollRandom: Math.random(), waitMsPerPlace: 0, pollMinFraction: ctx.app.config.QUEUE_POLL_MIN_FRACTION });
 
 async function statusLoad(ctx: BenchContext, tickets: Ticket[], label: string, durationMs: number): Promise<LoadResult & { redisRoundTripsPerRequest: number }> {
-  const poll = async (i: number) => {
+  const poll = (i: number) => {
     const t = tickets[(i * 7919) % tickets.length]!;
-    const res = await ctx.invoke(ctx.handlers.status, { headers: { authorization: `Bearer ${t.jwt}`, 'x-queue-token': t.token } });
-    if (res.status !== 200) throw new Error(`status ${res.status} ${JSON.stringify(res.body)}`);
+    return statusOnce(ctx, t.jwt, t.token);
   };
   await runLoad(poll, { concurrency: CONCURRENCY, count: 2000 }); // warm-up (JIT, connections, token cache), not measured
   const bar = progress(label, durationMs);
@@ -86,8 +85,14 @@ async function rawStatusLoad(ctx: BenchContext, concertId: string, tickets: Tick
   return r;
 }
 
+/** One status poll through the status handler (200 or it throws). */
+export async function statusOnce(ctx: BenchContext, jwt: string, token: string): Promise<void> {
+  const res = await ctx.invoke(ctx.handlers.status, { headers: { authorization: `Bearer ${jwt}`, 'x-queue-token': token } });
+  if (res.status !== 200) throw new Error(`status ${res.status} ${JSON.stringify(res.body)}`);
+}
+
 /** One entry through the enter handler; its queue token. */
-async function enterOnce(ctx: BenchContext, concertId: string, jwt: string): Promise<string> {
+export async function enterOnce(ctx: BenchContext, concertId: string, jwt: string): Promise<string> {
   const res = await ctx.invoke(ctx.handlers.enter, { method: 'POST', headers: { authorization: `Bearer ${jwt}` }, body: { concertId } });
   if (res.status !== 201) throw new Error(`enter ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.token;
@@ -107,8 +112,8 @@ export async function queueCost(ctx: BenchContext, o: { users: number; durationM
   const jwts = await Promise.all(users.map((u) => ctx.app.identity.issueDevToken(u, false)));
 
   // A warm container's cost, as the status rounds measure it: the first few thousand
-  // entries of a fresh process pay V8's compilation of the whole path (about 210 µs
-  // each against 120 after, `npm run bench:profile-enter`), once per Lambda container.
+  // entries of a fresh process pay V8's compilation of the whole path (the first round
+  // after them is still often the slowest), once per Lambda container.
   const warmConcert = 'bench-queue-cost-warm-up';
   await createPausedConcert(ctx, warmConcert);
   const warmJwts = await Promise.all(Array.from({ length: ENTER_WARM_UP }, (_, i) => ctx.app.identity.issueDevToken(`qc-warm-${i}`, false)));
