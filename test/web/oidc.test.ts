@@ -14,7 +14,8 @@
  * in the URL; every API call carries the ACCESS token (aud = the API, client_id = the app;
  * never the ID token) and the API accepts it (the waiting room shows the queue status,
  * the concert list loads); a token the API refuses brings the sign-in page back with a
- * notice instead of an error, and signing in again returns to the same page; an expired
+ * notice instead of an error (also when the OIDC module loads after the page's first API
+ * calls could have been answered), and signing in again returns to the same page; an expired
  * token is renewed silently (prompt=none) on the next load; an admin login gets the
  * operator navigation; sign-out ends the provider's session too (the next sign-in shows
  * the login form again).
@@ -245,11 +246,22 @@ it('asks the user to sign in again when the API refuses the token, and returns t
     const headers = { ...route.request().headers(), ...(auth ? { authorization: `${auth.slice(0, -4)}AAAA` } : {}) };
     return route.continue({ headers });
   });
+  // The OIDC module arrives late (a slow network): the stored session must not be used
+  // before it can hear the API refuse the token (this race once showed the 401s instead).
+  let oidcModuleHeld = false;
+  await page.route('**/assets/oidc-*.js', async (route) => {
+    oidcModuleHeld = true;
+    await new Promise((r) => setTimeout(r, 1_000));
+    return route.continue();
+  });
   await page.reload();
+  await page.getByTestId('session-checking').waitFor();
   await page.getByTestId('sign-in-expired').waitFor();
+  expect(oidcModuleHeld).toBe(true);
   expect(await page.getByTestId('error').count()).toBe(0);
   expect(await page.getByTestId('signed-in-as').count()).toBe(0);
   await page.unroute('**/v1/**');
+  await page.unroute('**/assets/oidc-*.js');
 
   // The provider's session still holds: straight back, to the same page, with a new sign-in.
   await page.getByTestId('sign-in-oidc').click();

@@ -6,7 +6,7 @@
 import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import type { ComponentChildren } from 'preact';
 import { lang, t } from './i18n';
-import { session, signOut } from './session';
+import { session, sessionChecked, signOut } from './session';
 import { AuthCallback, SignIn } from './pages/sign-in';
 import { oidcEnabled } from './oidc-config';
 import { Concerts } from './pages/concerts';
@@ -67,6 +67,7 @@ function Header() {
 
 /** Pages that need a signed-in user show the sign-in form first. */
 function Signed({ children }: { children: ComponentChildren }) {
+  if (!sessionChecked.value) return <p class="muted" data-testid="session-checking">{t().signingIn}</p>;
   return session.value ? <>{children}</> : <SignIn />;
 }
 

@@ -16,7 +16,7 @@
 import { UserManager, WebStorageStateStore, type User } from 'oidc-client-ts';
 import { setBearerRefusedHandler } from './api/client';
 import { callbackPath, isAdminToken, oidcSettings, providerLogoutUrl } from './oidc-config';
-import { queueTokens, session, signInExpired, type Session } from './session';
+import { queueTokens, session, sessionChecked, signInExpired, type Session } from './session';
 
 let manager: UserManager | undefined;
 
@@ -67,26 +67,35 @@ export function startOidc(): Promise<void> {
       // A request that left with an older token, answered after a renewal, changes nothing.
       if (session.value?.token === token) expire();
     });
-    const user = await um.getUser();
-    if (!user) {
-      // A development session from before the build changed, or signed out in another tab.
-      session.value = null;
-      return;
-    }
-    if (!user.expired) {
-      session.value = sessionOf(user);
-      return;
-    }
-    // Expired while the app was closed: renew before anything calls the API with it.
-    session.value = null;
     try {
-      if (!(await um.signinSilent())) throw new Error('not renewed');
-    } catch {
-      signInExpired.value = user.profile.sub;
-      await um.removeUser();
+      await adoptStoredUser(um);
+    } finally {
+      sessionChecked.value = true;
     }
   })();
   return started;
+}
+
+/** The session of the user oidc-client-ts kept, renewed first when its token expired. */
+async function adoptStoredUser(um: UserManager): Promise<void> {
+  const user = await um.getUser();
+  if (!user) {
+    // A development session from before the build changed, or signed out in another tab.
+    session.value = null;
+    return;
+  }
+  if (!user.expired) {
+    session.value = sessionOf(user);
+    return;
+  }
+  // Expired while the app was closed: renew before anything calls the API with it.
+  session.value = null;
+  try {
+    if (!(await um.signinSilent())) throw new Error('not renewed');
+  } catch {
+    signInExpired.value = user.profile.sub;
+    await um.removeUser();
+  }
 }
 
 /** Goes to the provider's sign-in page; back at /auth/callback, then at `returnTo`. */
@@ -109,8 +118,9 @@ export function completeSignIn(): Promise<string | undefined> {
     if (signInExpired.value && signInExpired.value !== next.userId) queueTokens.value = {};
     signInExpired.value = null;
     session.value = next;
-    // From now on the session follows renewals and expiry.
+    // From now on the session follows renewals and expiry (the refusal handler is set at once).
     void startOidc();
+    sessionChecked.value = true;
     const returnTo = (user.state as { returnTo?: unknown } | undefined)?.returnTo;
     return typeof returnTo === 'string' && returnTo.startsWith('/') && !returnTo.startsWith('//') ? returnTo : '/';
   })();

@@ -3,6 +3,7 @@
  * reload keeps the place in the queue).
  */
 import { effect, signal } from '@preact/signals';
+import { oidcEnabled } from './oidc-config';
 
 export interface Session {
   userId: string;
@@ -45,3 +46,11 @@ export function signOut() {
  * sign-in page says why it is back. The queue tokens stay for that same user.
  */
 export const signInExpired = signal<string | null>(null);
+
+/**
+ * Whether `session` may be used yet. With OIDC the stored session is only a guess until
+ * web/src/oidc.ts has read oidc-client-ts's user (renewing an expired token) and is ready
+ * to hear the API refuse a token: until then, pages that call the API wait, so a reload
+ * with a refused or expired token brings the sign-in notice, not the API's 401s.
+ */
+export const sessionChecked = signal(!oidcEnabled);
