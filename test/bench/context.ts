@@ -37,6 +37,12 @@ export interface ScopeCounts {
 }
 
 export interface Counters {
+  /**
+   * Counting off: what the app sends goes straight through (phase 1 times the handlers
+   * with it off, so the CPU figures carry no bench instrumentation; it counts the round
+   * trips on the warm-up calls of the same path instead).
+   */
+  paused?: boolean;
   redisCommands: number;
   dynamoOps: Record<string, number>;
   byScope: Record<string, ScopeCounts>;
@@ -82,6 +88,7 @@ export function countApp(app: App, counters: Counters): void {
   const target = app.clients.redis as unknown as { sendCommand: (...args: unknown[]) => unknown };
   const send = target.sendCommand.bind(app.clients.redis);
   target.sendCommand = (...args: unknown[]) => {
+    if (counters.paused) return send(...args);
     const command = args[0] as Tagged | undefined;
     counters.redisCommands++;
     const s = scoped(command?.[SCOPE] ?? scopes.getStore());

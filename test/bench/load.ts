@@ -22,6 +22,8 @@ export interface LoadOptions {
   durationMs?: number;
   count?: number;
   progress?: Progress;
+  /** Also appends every call's latency here (to combine several loads: combineLoads). */
+  latencies?: number[];
 }
 
 export async function runLoad(op: (i: number) => Promise<unknown>, o: LoadOptions): Promise<LoadResult> {
@@ -45,7 +47,9 @@ export async function runLoad(op: (i: number) => Promise<unknown>, o: LoadOption
           errors++;
           firstError ??= err instanceof Error ? err.message : String(err);
         }
-        latencies.push(performance.now() - s);
+        const ms = performance.now() - s;
+        latencies.push(ms);
+        o.latencies?.push(ms);
       }
     }),
   );
@@ -60,5 +64,20 @@ export async function runLoad(op: (i: number) => Promise<unknown>, o: LoadOption
     latencyMs: summarize(latencies),
     cpuMicrosPerOp: (cpu.user + cpu.system) / Math.max(1, latencies.length),
     firstError,
+  };
+}
+
+/** Several loads of one operation as one: their totals, and the latencies all of them collected. */
+export function combineLoads(parts: LoadResult[], latencies: number[]): LoadResult {
+  const ops = parts.reduce((a, p) => a + p.ops, 0);
+  const seconds = parts.reduce((a, p) => a + p.seconds, 0);
+  return {
+    ops,
+    errors: parts.reduce((a, p) => a + p.errors, 0),
+    seconds,
+    opsPerSecond: ops / seconds,
+    latencyMs: summarize(latencies),
+    cpuMicrosPerOp: parts.reduce((a, p) => a + p.cpuMicrosPerOp * p.ops, 0) / Math.max(1, ops),
+    firstError: parts.find((p) => p.firstError)?.firstError,
   };
 }

@@ -7,7 +7,7 @@
  *     waiting user.
  */
 import Redis from 'ioredis';
-import { runLoad, type LoadResult } from '../load';
+import { combineLoads, runLoad, type LoadResult } from '../load';
 import { progress } from '../progress';
 import { round } from '../stats';
 import type { BenchContext } from '../context';
@@ -54,35 +54,73 @@ function commonArgs(ctx: BenchContext): CommonArgs {
 /** The poll schedule's arguments as the service passes them (its poll limit fraction; no ETA hint, as for a paused queue). */
 const pollArgs = (ctx: BenchContext) => ({ pollRandom: Math.random(), waitMsPerPlace: 0, pollMinFraction: ctx.app.config.QUEUE_POLL_MIN_FRACTION });
 
+/**
+ * Slices of each status round: the handler and the bare client take turns every
+ * durationMs / STATUS_SLICES, so a noisy moment of this shared machine (they last
+ * seconds) falls on both alike instead of on one side of a round.
+ */
+const STATUS_SLICES = 10;
+
+/** One status round: the handler and the bare script call, `durationMs` each, in alternating slices. */
+async function statusRound(ctx: BenchContext, concertId: string, tickets: Ticket[], label: string, durationMs: number) {
+  const pick = (i: number) => tickets[(i * 7919) % tickets.length]!;
+  const poll = (i: number) => {
+    const t = pick(i);
+    return statusOnce(ctx, t.jwt, t.token);
+  };
+  const client = rawClient(ctx);
+  const keys = queueKeys(concertId);
+  const common = commonArgs(ctx);
+  const parsed = tickets.map((t) => ({ tokenId: parseQueueToken(t.token)!.tokenId, userId: t.userId }));
+  const rawPoll = async (i: number) => {
+    const t = parsed[(i * 7919) % parsed.length]!;
+    await client.rawStatus(...keys, ...scriptArgv('status', common, { tokenId: t.tokenId, userId: t.userId, limit: 1, ...pollArgs(ctx) }));
+  };
+  // Warm-up of both (JIT, connections, token cache), not timed: the handler's round trips are counted on it.
+  const before = ctx.counters.redisCommands;
+  const warm = await runLoad(poll, { concurrency: CONCURRENCY, count: 2000 });
+  const redisRoundTripsPerRequest = round((ctx.counters.redisCommands - before) / warm.ops, 3);
+  await runLoad(rawPoll, { concurrency: CONCURRENCY, count: 2000 });
+
+  const bar = progress(label, 2 * durationMs);
+  const sliceMs = durationMs / STATUS_SLICES;
+  const handlerParts: LoadResult[] = [];
+  const rawParts: LoadResult[] = [];
+  const handlerLatencies: number[] = [];
+  const rawLatencies: number[] = [];
+  for (let s = 0; s < STATUS_SLICES; s++) {
+    handlerParts.push(await timedWithoutCounting(ctx, () => runLoad(poll, { concurrency: CONCURRENCY, durationMs: sliceMs, latencies: handlerLatencies })));
+    rawParts.push(await runLoad(rawPoll, { concurrency: CONCURRENCY, durationMs: sliceMs, latencies: rawLatencies }));
+    bar.update(2 * (s + 1) * sliceMs);
+  }
+  bar.stop();
+  client.disconnect();
+  return { status: { ...combineLoads(handlerParts, handlerLatencies), redisRoundTripsPerRequest }, raw: combineLoads(rawParts, rawLatencies) };
+}
+
+/** The status handler alone for `durationMs` (phase 2), after a warm-up on which its round trips are counted. */
 async function statusLoad(ctx: BenchContext, tickets: Ticket[], label: string, durationMs: number): Promise<LoadResult & { redisRoundTripsPerRequest: number }> {
   const poll = (i: number) => {
     const t = tickets[(i * 7919) % tickets.length]!;
     return statusOnce(ctx, t.jwt, t.token);
   };
-  await runLoad(poll, { concurrency: CONCURRENCY, count: 2000 }); // warm-up (JIT, connections, token cache), not measured
-  const bar = progress(label, durationMs);
   const before = ctx.counters.redisCommands;
-  const r = await runLoad(poll, { concurrency: CONCURRENCY, durationMs, progress: bar });
+  const warm = await runLoad(poll, { concurrency: CONCURRENCY, count: 2000 });
+  const redisRoundTripsPerRequest = round((ctx.counters.redisCommands - before) / warm.ops, 3);
+  const bar = progress(label, durationMs);
+  const r = await timedWithoutCounting(ctx, () => runLoad(poll, { concurrency: CONCURRENCY, durationMs, progress: bar }));
   bar.stop();
-  return { ...r, redisRoundTripsPerRequest: round((ctx.counters.redisCommands - before) / r.ops, 3) };
+  return { ...r, redisRoundTripsPerRequest };
 }
 
-async function rawStatusLoad(ctx: BenchContext, concertId: string, tickets: Ticket[], label: string, durationMs: number) {
-  const client = rawClient(ctx);
-  const keys = queueKeys(concertId);
-  const common = commonArgs(ctx);
-  const parsed = tickets.map((t) => ({ tokenId: parseQueueToken(t.token)!.tokenId, userId: t.userId }));
-  const bar = progress(label, durationMs);
-  const r = await runLoad(
-    async (i) => {
-      const t = parsed[(i * 7919) % parsed.length]!;
-      await client.rawStatus(...keys, ...scriptArgv('status', common, { tokenId: t.tokenId, userId: t.userId, limit: 1, ...pollArgs(ctx) }));
-    },
-    { concurrency: CONCURRENCY, durationMs, progress: bar },
-  );
-  bar.stop();
-  client.disconnect();
-  return r;
+/** Runs a timed load with the bench's counting of the app's commands off (the bare client is never counted). */
+async function timedWithoutCounting<T>(ctx: BenchContext, load: () => Promise<T>): Promise<T> {
+  ctx.counters.paused = true;
+  try {
+    return await load();
+  } finally {
+    ctx.counters.paused = false;
+  }
 }
 
 /** One status poll through the status handler (200 or it throws). */
@@ -117,12 +155,14 @@ export async function queueCost(ctx: BenchContext, o: { users: number; durationM
   const warmConcert = 'bench-queue-cost-warm-up';
   await createPausedConcert(ctx, warmConcert);
   const warmJwts = await Promise.all(Array.from({ length: ENTER_WARM_UP }, (_, i) => ctx.app.identity.issueDevToken(`qc-warm-${i}`, false)));
+  const warmBefore = ctx.counters.redisCommands;
   await runLoad((i) => enterOnce(ctx, warmConcert, warmJwts[i]!), { concurrency: CONCURRENCY, count: ENTER_WARM_UP });
+  // The same path as the timed entries (a new user in a paused queue): its round trips.
+  const enterRoundTrips = round((ctx.counters.redisCommands - warmBefore) / ENTER_WARM_UP, 3);
 
   // ROUNDS rounds of an equal share of the users; the median round is reported (one noisy
   // moment of this shared machine moves a single round's CPU figure by a third).
   const tickets: Ticket[] = [];
-  const before = ctx.counters.redisCommands;
   const enterRounds: LoadResult[] = [];
   if (o.users < ROUNDS * CONCURRENCY) throw new Error(`phase 1 needs at least ${ROUNDS * CONCURRENCY} users (${ROUNDS} rounds of ${CONCURRENCY} callers)`);
   const roundSize = Math.ceil(o.users / ROUNDS);
@@ -131,28 +171,25 @@ export async function queueCost(ctx: BenchContext, o: { users: number; durationM
     const n = Math.min(roundSize, o.users - first);
     const bar = progress(`1. enter (handler, in-process) round ${r + 1}/${ROUNDS}`, n);
     enterRounds.push(
-      await runLoad(
-        async (k) => {
-          const i = first + k;
-          tickets[i] = { userId: users[i]!, jwt: jwts[i]!, token: await enterOnce(ctx, concertId, jwts[i]!) };
-        },
-        { concurrency: CONCURRENCY, count: n, progress: bar },
+      await timedWithoutCounting(ctx, () =>
+        runLoad(
+          async (k) => {
+            const i = first + k;
+            tickets[i] = { userId: users[i]!, jwt: jwts[i]!, token: await enterOnce(ctx, concertId, jwts[i]!) };
+          },
+          { concurrency: CONCURRENCY, count: n, progress: bar },
+        ),
       ),
     );
     bar.stop();
   }
-  const enterRoundTrips = round((ctx.counters.redisCommands - before) / enterRounds.reduce((a, e) => a + e.ops, 0), 3);
   const enter = [...enterRounds].sort((a, b) => a.cpuMicrosPerOp - b.cpuMicrosPerOp)[medianIndex]!;
 
-  // Handler and baseline alternate in ROUNDS rounds (A B A B ...) so a noisy neighbour
-  // hits both alike; the ratio is taken per round and its median reported.
-  const rounds: { status: Awaited<ReturnType<typeof statusLoad>>; raw: Awaited<ReturnType<typeof rawStatusLoad>> }[] = [];
-  for (let i = 1; i <= ROUNDS; i++) {
-    rounds.push({
-      status: await statusLoad(ctx, tickets, `1. status (handler) round ${i}/${ROUNDS}`, o.durationMs),
-      raw: await rawStatusLoad(ctx, concertId, tickets, `1. status (bare ioredis) round ${i}/${ROUNDS}`, o.durationMs),
-    });
-  }
+  // Handler and baseline alternate within each of ROUNDS rounds (statusRound: A B A B ...,
+  // STATUS_SLICES times) so a noisy neighbour hits both alike; the ratio is taken per
+  // round and its median reported.
+  const rounds: Awaited<ReturnType<typeof statusRound>>[] = [];
+  for (let i = 1; i <= ROUNDS; i++) rounds.push(await statusRound(ctx, concertId, tickets, `1. status (handler | bare) round ${i}/${ROUNDS}`, o.durationMs));
   const ratios = rounds.map((r) => r.status.opsPerSecond / r.raw.opsPerSecond).sort((a, b) => a - b);
   const median = rounds.find((r) => r.status.opsPerSecond / r.raw.opsPerSecond === ratios[medianIndex])!;
   const { status, raw } = median;
