@@ -3,7 +3,8 @@
  * status poll's). Starts the embedded stack, warms the handler up, then runs `--users`
  * requests (default 20,000, 50 at a time) in-process under the V8 CPU profiler and prints
  * the functions with the most self time, grouped by package. Writes the .cpuprofile next
- * to the report (bench-results/profiles/, not committed) for Chrome DevTools.
+ * to the report (bench-results/profiles/, not committed) for Chrome DevTools. `--heap`
+ * instead samples what the requests allocate (garbage included), by package and function.
  */
 import { Session } from 'node:inspector/promises';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,41 @@ import { loadContext } from './context';
 import { runLoad } from './load';
 import { enterOnce, statusOnce } from './phases/queue';
 
-const { values: args } = parseArgs({ options: { users: { type: 'string', default: '20000' }, op: { type: 'string', default: 'enter' } } });
+const { values: args } = parseArgs({ options: { users: { type: 'string', default: '20000' }, op: { type: 'string', default: 'enter' }, heap: { type: 'boolean', default: false } } });
+
+/** A sampling heap profile's call tree (HeapProfiler.stopSampling), with the garbage kept. */
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** `--heap`: the bytes allocated per request (garbage included: what the collector then spends its time on), by package and function. */
+async function heapProfile(session: Session, count: number, run: () => Promise<unknown>): Promise<void> {
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await run();
+  const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapNode } };
+  const groups = new Map<string, number>();
+  const fns = new Map<string, number>();
+  let total = 0;
+  const visit = (n: HeapNode) => {
+    if (n.selfSize > 0) {
+      const g = where(n.callFrame.url);
+      groups.set(g, (groups.get(g) ?? 0) + n.selfSize);
+      const key = `${n.callFrame.functionName || '(anonymous)'} ${g}:${n.callFrame.lineNumber + 1}`;
+      fns.set(key, (fns.get(key) ?? 0) + n.selfSize);
+      total += n.selfSize;
+    }
+    n.children.forEach(visit);
+  };
+  visit(profile.head);
+  const perOp = (b: number) => `${Math.round(b / count).toLocaleString('en')} B`;
+  console.log(`\nallocated by package (${perOp(total)} per request, sampled every 512 bytes):`);
+  for (const [g, b] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${perOp(b).padStart(9)}  ${((100 * b) / total).toFixed(1).padStart(5)} %  ${g}`);
+  console.log('\ntop allocating functions:');
+  for (const [f, b] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${perOp(b).padStart(9)}  ${f}`);
+}
 
 interface ProfileNode {
   id: number;
@@ -83,6 +118,11 @@ async function main() {
 
     const session = new Session();
     session.connect();
+    if (args.heap) {
+      await heapProfile(session, count, op.run);
+      session.disconnect();
+      return;
+    }
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 100 });
     await session.post('Profiler.start');
