@@ -17,7 +17,22 @@ export { MetricUnit };
 
 /** Counts one occurrence of a business event (hold placed, payment failed, ...). */
 export function count(name: string, value = 1): void {
+  recorded = true;
   metrics.addMetric(name, MetricUnit.Count, value);
+}
+
+/**
+ * Whether count() ran since the last publishRecordedMetrics(). Most requests record
+ * nothing, and asking Powertools whether it holds metrics costs each of them reads of the
+ * environment (every store access checks AWS_LAMBDA_MAX_CONCURRENCY).
+ */
+let recorded = false;
+
+/** Writes the metrics recorded since the last call as one EMF line; nothing when there were none. */
+export function publishRecordedMetrics(): void {
+  if (!recorded) return;
+  recorded = false;
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 }
 
 /**
@@ -26,8 +41,6 @@ export function count(name: string, value = 1): void {
  * of logging a warning on every such invocation.
  */
 export function flushMetrics() {
-  const flush = async () => {
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-  };
+  const flush = async () => publishRecordedMetrics();
   return { after: flush, onError: flush };
 }

@@ -132,10 +132,15 @@ export class Identity {
     return payload;
   }
 
+  /** The caller of a token this container has verified already (and not yet forgotten), without a promise: a poll's path. */
+  knownPrincipal(authorization: string | undefined): Principal | undefined {
+    const token = bearerToken(authorization);
+    return token === undefined ? undefined : this.verified.get(token);
+  }
+
   async authenticate(authorization: string | undefined): Promise<Principal> {
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-    if (!match) throw new UnauthorizedError('UNAUTHENTICATED', 'Send Authorization: Bearer <token>.');
-    const token = match[1]!;
+    const token = bearerToken(authorization);
+    if (token === undefined) throw new UnauthorizedError('UNAUTHENTICATED', 'Send Authorization: Bearer <token>.');
     const known = this.verified.get(token);
     if (known) return known;
     const payload = await this.verify(token);
@@ -174,6 +179,13 @@ export class Identity {
     if (config.JWT_AUDIENCE) jwt.setAudience(config.JWT_AUDIENCE);
     return jwt.sign(secret);
   }
+}
+
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** The token of an `Authorization: Bearer <token>` header; undefined for anything else. */
+function bearerToken(authorization: string | undefined): string | undefined {
+  return authorization ? BEARER.exec(authorization)?.[1] : undefined;
 }
 
 export function requireAdmin(principal: Principal): void {

@@ -14,10 +14,10 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { readyApp, type App } from '../app';
+import { composedApp, readyApp, type App } from '../app';
 import { requireAdmin, type Principal } from '../auth/identity';
 import { BadRequestError } from '../errors';
-import { count, flushMetrics, logger } from '../observability';
+import { count, logger, publishRecordedMetrics } from '../observability';
 import { toErrorReply } from './errors';
 
 export type Auth = 'public' | 'user' | 'admin';
@@ -101,11 +101,28 @@ export function httpHandler<B = undefined, P = undefined, Q = undefined, H = Raw
   spec: RouteSpec<B, P, Q, H, A>,
   fn: (input: RouteInput<B, P, Q, H, A>) => Promise<Reply>,
 ) {
+  // Three middlewares: each one more is a few awaits and allocations on every request
+  // (bench phase 1; `npm run bench:profile-enter -- --op status --heap`).
   const stack = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(flushMetrics())
     .use(httpSecurityHeaders())
     .use({
+      // No header normaliser: API Gateway HTTP APIs (payload 2.0) and serverless-offline
+      // already deliver lower-cased header names.
+      // Authentication runs before the body is even parsed: an anonymous caller learns
+      // nothing about validation rules. A token this container verified before is known
+      // without a promise (most requests are a user's polls).
+      before: async (request) => {
+        const authorization = request.event.headers?.authorization;
+        if (spec.auth === 'public' && !authorization) return;
+        const { identity } = composedApp() ?? (await readyApp());
+        const principal = identity.knownPrincipal(authorization) ?? (await identity.authenticate(authorization));
+        if (spec.auth === 'admin') requireAdmin(principal);
+        logger.appendKeys({ userId: principal.userId });
+        principals.set(request.event, principal);
+      },
+      after: async () => publishRecordedMetrics(),
+      // Every error, as `{"error": {...}}` (the security headers are added after this).
       onError: async (request) => {
         const reply = toErrorReply(request.error);
         if (reply.status >= 500) {
@@ -115,20 +132,7 @@ export function httpHandler<B = undefined, P = undefined, Q = undefined, H = Raw
           logger.info('request.rejected', { status: reply.status, code: reply.body.error.code });
         }
         request.response = respond({ status: reply.status, body: reply.body, headers: reply.headers });
-      },
-    })
-    // No header normaliser: API Gateway HTTP APIs (payload 2.0) and serverless-offline
-    // already deliver lower-cased header names.
-    // Authentication runs before the body is even parsed: an anonymous caller learns
-    // nothing about validation rules.
-    .use({
-      before: async (request) => {
-        const authorization = request.event.headers?.authorization;
-        if (spec.auth === 'public' && !authorization) return;
-        const principal = await (await readyApp()).identity.authenticate(authorization);
-        if (spec.auth === 'admin') requireAdmin(principal);
-        logger.appendKeys({ userId: principal.userId });
-        principals.set(request.event, principal);
+        publishRecordedMetrics();
       },
     });
   // Any content type is parsed as JSON (curl -d sends form encoding by default);
@@ -154,7 +158,7 @@ export function httpHandler<B = undefined, P = undefined, Q = undefined, H = Raw
       headers: validate(spec.headers, headers, 'headers'),
     } as Parsed<B, P, Q, H>;
     const queueToken = headers['x-queue-token'];
-    const current = await readyApp();
+    const current = composedApp() ?? (await readyApp());
     if (spec.queueGate) await current.waitingRoom.requireActive(queueToken, principal!.userId, spec.queueGate.concertOf(input));
     const reply = await fn({
       ...input,

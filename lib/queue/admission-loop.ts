@@ -6,7 +6,7 @@
  * the loop goes on; the next pass catches up because each pass works from the current
  * state, not from a backlog.
  */
-import { count, logger, metrics, MetricUnit } from '../observability';
+import { count, logger, metrics, MetricUnit, publishRecordedMetrics } from '../observability';
 import { sleep } from '../retry';
 import type { QueueHistory } from './history';
 import type { QueueSchedule, WaitingRoom } from './waiting-room';
@@ -64,7 +64,7 @@ export async function runAdmissionLoop(o: AdmissionLoopOptions) {
       logger.error('queue.admission_pass_failed', { error: err as Error });
     }
     passes++;
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    publishRecordedMetrics();
     const elapsed = Date.now() - passStart;
     await sleep(Math.max(0, o.tickMs - elapsed));
   } while (Date.now() - started + o.tickMs < o.runMs && o.remainingMs() > STOP_MARGIN_MS + o.tickMs);

@@ -95,6 +95,18 @@ describe('entering the queue', () => {
     ]);
     for (const c of cases) expect(typeof c.body.error.message).toBe('string');
     expect(await figures(concertId)).toMatchObject({ waiting: before.waiting, ticketsIssued: before.ticketsIssued });
+
+    // Refusals and answers alike carry the security headers and are never cached.
+    const entered = await api('POST', '/v1/queue/tokens', { token: user.token, body: { concertId } });
+    expect(entered.status).toBe(201);
+    for (const c of [...cases, entered, await pollNow(user, entered.body.token)]) {
+      expect(c.headers).toMatchObject({
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'strict-transport-security': expect.stringMatching(/^max-age=\d+/),
+        'referrer-policy': 'no-referrer',
+      });
+    }
   });
 });
 
