@@ -202,6 +202,7 @@ export async function queueCost(ctx: BenchContext, o: { users: number; durationM
     rawStatus: raw,
     handlerToRawRatio: round(ratios[medianIndex]!, 3),
     handlerToRawRatioPerRound: ratios.map((x) => round(x, 3)),
+    statusSlicesPerRound: STATUS_SLICES,
     goal: 'handler/raw >= 0.7 and one Redis round trip per poll; enter <= 120 µs CPU',
   };
 }
