@@ -15,7 +15,8 @@
  * never the ID token) and the API accepts it (the waiting room shows the queue status,
  * the concert list loads); a token the API refuses brings the sign-in page back with a
  * notice instead of an error (also when the OIDC module loads after the page's first API
- * calls could have been answered), and signing in again returns to the same page; an expired
+ * calls could have been answered), and a module that cannot load leaves the pages to the
+ * stored session instead of waiting for ever; and signing in again returns to the same page; an expired
  * token is renewed silently (prompt=none) on the next load; an admin login gets the
  * operator navigation; sign-out ends the provider's session too (the next sign-in shows
  * the login form again).
@@ -270,6 +271,23 @@ it('asks the user to sign in again when the API refuses the token, and returns t
   expect(await untilText(page, 'balance', /won/)).toBe('0 won');
   expect(await page.getByTestId('sign-in-expired').count()).toBe(0);
   expect(problems).toEqual([]);
+});
+
+it('goes on with the stored session when the sign-in module cannot load, instead of waiting for ever', async () => {
+  const { page } = await newPage();
+  const userId = uniqueId('oidc-no-module');
+  await page.goto(`${web.url}/history`);
+  await page.getByTestId('sign-in-oidc').click();
+  await loginAtProvider(page, userId);
+  await page.waitForURL(`${web.url}/history`);
+  expect(await untilText(page, 'balance', /won/)).toBe('0 won');
+
+  // A deploy replaced the module, or the network dropped it.
+  await page.route('**/assets/oidc-*.js', (route) => route.abort());
+  await page.reload();
+  expect(await untilText(page, 'balance', /won/)).toBe('0 won');
+  expect(await page.getByTestId('session-checking').count()).toBe(0);
+  await page.unroute('**/assets/oidc-*.js');
 });
 
 it('renews an expired access token silently on the next load, and shows the operator navigation to an admin login', async () => {

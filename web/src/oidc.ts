@@ -35,6 +35,9 @@ function userManager(): UserManager {
     automaticSilentRenew: true,
     // Cognito's userinfo needs the aws.cognito.signin.user.admin scope; sub is in the ID token.
     loadUserInfo: false,
+    // Pages wait for the start-up renewal (sessionChecked): a provider that does not answer
+    // must not hold them for ever (the silent-renew iframe has its own 10 s limit).
+    requestTimeoutInSeconds: 10,
   });
   return manager;
 }
@@ -112,7 +115,15 @@ let callback: Promise<string | undefined> | undefined;
  */
 export function completeSignIn(): Promise<string | undefined> {
   callback ??= (async () => {
-    const user = await userManager().signinCallback();
+    let user: User | undefined;
+    try {
+      user = await userManager().signinCallback();
+    } catch (err) {
+      // A used or stale code (a reload, a bookmarked callback): the app goes on with what
+      // it has (a session kept from before, or none), so pages do not wait for ever.
+      if (window.parent === window) void startOidc();
+      throw err;
+    }
     if (!user) return undefined;
     const next = sessionOf(user);
     if (signInExpired.value && signInExpired.value !== next.userId) queueTokens.value = {};

@@ -8,7 +8,7 @@ import { useLocation } from 'preact-iso';
 import { api, unwrap, ApiError } from '../api/client';
 import { t } from '../i18n';
 import { callbackPath, oidcEnabled } from '../oidc-config';
-import { session, signInExpired } from '../session';
+import { session, sessionChecked, signInExpired } from '../session';
 import { ErrorBox } from './parts';
 
 export function SignIn() {
@@ -63,7 +63,11 @@ export function AuthCallback() {
       .then((m) => m.completeSignIn())
       // Replaces the callback URL (with its code and state) in the history.
       .then((to) => to && route(to, true))
-      .catch((err: Error) => setError(new Error(`${tx.signInFailed} ${err.message}`)));
+      .catch((err: Error) => {
+        // The module may not have loaded: the other pages must not wait for it.
+        sessionChecked.value = true;
+        setError(new Error(`${tx.signInFailed} ${err.message}`));
+      });
   }, []);
   if (!error) return <p class="muted">{tx.signingIn}</p>;
   return (
