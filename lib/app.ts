@@ -150,14 +150,14 @@ export function app(): App {
   return current;
 }
 
+/** The container's app once it is composed, without a promise (the hot path); undefined before. */
+export const composedApp = (): App | undefined => current;
+
 /**
  * The container's app once its secrets are read (lib/secrets.ts: SSM on deployed stages,
  * nothing on local ones). The first call of a cold container reads them; a failure fails
  * that invocation and the next one tries again.
  */
-/** The container's app once it is composed, without a promise (the hot path); undefined before. */
-export const composedApp = (): App | undefined => current;
-
 export function readyApp(): Promise<App> {
   if (current) return Promise.resolve(current);
   starting ??= withSecrets(process.env)

@@ -24,13 +24,17 @@ export function count(name: string, value = 1): void {
 /**
  * Whether count() ran since the last publishRecordedMetrics(). Most requests record
  * nothing, and asking Powertools whether it holds metrics costs each of them reads of the
- * environment (every store access checks AWS_LAMBDA_MAX_CONCURRENCY).
+ * environment (every store access checks AWS_LAMBDA_MAX_CONCURRENCY). The flag is the
+ * container's, which is right while a container runs one invocation at a time (every
+ * function here); with AWS_LAMBDA_MAX_CONCURRENCY set, Powertools keeps each concurrent
+ * invocation's metrics apart and a flush always asks it.
  */
 let recorded = false;
+const concurrentInvocations = (process.env.AWS_LAMBDA_MAX_CONCURRENCY ?? '') !== '';
 
 /** Writes the metrics recorded since the last call as one EMF line; nothing when there were none. */
 export function publishRecordedMetrics(): void {
-  if (!recorded) return;
+  if (!recorded && !concurrentInvocations) return;
   recorded = false;
   if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 }

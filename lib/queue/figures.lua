@@ -7,6 +7,7 @@
 local now = now_ms()
 local s = settings()
 local m = redis.call('HMGET', K.meta, 'state', 'opensAt', 'openedAt', 'preCount', 'admittedTotal', 'sesTotalN', 'sesTotalMs')
+local free, held = seats_available(now)
 local ph = m[1]
 if not ph then
   if not m[2] or m[3] then ph = 'OPEN' elseif now < tonumber(m[2]) then ph = 'PRE' else ph = 'DRAWING' end
@@ -26,9 +27,9 @@ return reply({
   phase = ph,
   preQueued = tonumber(m[4] or redis.call('ZCARD', K.pre)),
   openedAt = tonumber(m[3] or 0),
-  seatsAvailable = seats_available(now) or -1,
+  seatsAvailable = free or -1,
   seatsSold = redis.call('SCARD', K.sold),
-  seatsHeld = redis.call('ZCOUNT', K.held, '(' .. now, '+inf'),
+  seatsHeld = held,
   sessionsEnded = tonumber(m[6] or 0),
   sessionMsTotal = tonumber(m[7] or 0),
   pollsLimited = tonumber(redis.call('HGET', K.meta, 'pollsLimited') or 0),
