@@ -38,9 +38,10 @@ export interface ScopeCounts {
 
 export interface Counters {
   /**
-   * Counting off: what the app sends goes straight through (phase 1 times the handlers
-   * with it off, so the CPU figures carry no bench instrumentation; it counts the round
-   * trips on the warm-up calls of the same path instead).
+   * Counting of Redis commands off: they go straight through (phase 1 times the handlers
+   * with it off, so its figures carry no counting of Redis commands; it counts the round
+   * trips on the warm-up calls of the same path instead). The DynamoDB and SQS counters
+   * stay on (phase 1's handlers send nothing to either).
    */
   paused?: boolean;
   redisCommands: number;
