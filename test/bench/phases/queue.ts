@@ -61,13 +61,22 @@ const pollArgs = (ctx: BenchContext) => ({ pollRandom: Math.random(), waitMsPerP
  */
 const STATUS_SLICES = 10;
 
+/** The i-th status poll through the handler, spread over the tickets. */
+const handlerPoll = (ctx: BenchContext, tickets: Ticket[]) => (i: number) => {
+  const t = tickets[(i * 7919) % tickets.length]!;
+  return statusOnce(ctx, t.jwt, t.token);
+};
+
+/** Runs `count` calls of `op`, not timed (JIT, connections, token cache), and returns the Redis round trips each made. */
+async function warmUpCountingRoundTrips(ctx: BenchContext, op: (i: number) => Promise<unknown>, count: number): Promise<number> {
+  const before = ctx.counters.redisCommands;
+  const warm = await runLoad(op, { concurrency: CONCURRENCY, count });
+  return round((ctx.counters.redisCommands - before) / warm.ops, 3);
+}
+
 /** One status round: the handler and the bare script call, `durationMs` each, in alternating slices. */
 async function statusRound(ctx: BenchContext, concertId: string, tickets: Ticket[], label: string, durationMs: number) {
-  const pick = (i: number) => tickets[(i * 7919) % tickets.length]!;
-  const poll = (i: number) => {
-    const t = pick(i);
-    return statusOnce(ctx, t.jwt, t.token);
-  };
+  const poll = handlerPoll(ctx, tickets);
   const client = rawClient(ctx);
   const keys = queueKeys(concertId);
   const common = commonArgs(ctx);
@@ -76,10 +85,8 @@ async function statusRound(ctx: BenchContext, concertId: string, tickets: Ticket
     const t = parsed[(i * 7919) % parsed.length]!;
     await client.rawStatus(...keys, ...scriptArgv('status', common, { tokenId: t.tokenId, userId: t.userId, limit: 1, ...pollArgs(ctx) }));
   };
-  // Warm-up of both (JIT, connections, token cache), not timed: the handler's round trips are counted on it.
-  const before = ctx.counters.redisCommands;
-  const warm = await runLoad(poll, { concurrency: CONCURRENCY, count: 2000 });
-  const redisRoundTripsPerRequest = round((ctx.counters.redisCommands - before) / warm.ops, 3);
+  // Warm-up of both: the handler's round trips are counted on it.
+  const redisRoundTripsPerRequest = await warmUpCountingRoundTrips(ctx, poll, 2000);
   await runLoad(rawPoll, { concurrency: CONCURRENCY, count: 2000 });
 
   const bar = progress(label, 2 * durationMs);
@@ -112,13 +119,8 @@ async function statusRound(ctx: BenchContext, concertId: string, tickets: Ticket
 
 /** The status handler alone for `durationMs` (phase 2), after a warm-up on which its round trips are counted. */
 async function statusLoad(ctx: BenchContext, tickets: Ticket[], label: string, durationMs: number): Promise<LoadResult & { redisRoundTripsPerRequest: number }> {
-  const poll = (i: number) => {
-    const t = tickets[(i * 7919) % tickets.length]!;
-    return statusOnce(ctx, t.jwt, t.token);
-  };
-  const before = ctx.counters.redisCommands;
-  const warm = await runLoad(poll, { concurrency: CONCURRENCY, count: 2000 });
-  const redisRoundTripsPerRequest = round((ctx.counters.redisCommands - before) / warm.ops, 3);
+  const poll = handlerPoll(ctx, tickets);
+  const redisRoundTripsPerRequest = await warmUpCountingRoundTrips(ctx, poll, 2000);
   const bar = progress(label, durationMs);
   const r = await timedWithoutCounting(ctx, () => runLoad(poll, { concurrency: CONCURRENCY, durationMs, progress: bar }));
   bar.stop();
@@ -167,10 +169,8 @@ export async function queueCost(ctx: BenchContext, o: { users: number; durationM
   const warmConcert = 'bench-queue-cost-warm-up';
   await createPausedConcert(ctx, warmConcert);
   const warmJwts = await Promise.all(Array.from({ length: ENTER_WARM_UP }, (_, i) => ctx.app.identity.issueDevToken(`qc-warm-${i}`, false)));
-  const warmBefore = ctx.counters.redisCommands;
-  await runLoad((i) => enterOnce(ctx, warmConcert, warmJwts[i]!), { concurrency: CONCURRENCY, count: ENTER_WARM_UP });
   // The same path as the timed entries (a new user in a paused queue): its round trips.
-  const enterRoundTrips = round((ctx.counters.redisCommands - warmBefore) / ENTER_WARM_UP, 3);
+  const enterRoundTrips = await warmUpCountingRoundTrips(ctx, (i) => enterOnce(ctx, warmConcert, warmJwts[i]!), ENTER_WARM_UP);
 
   // ROUNDS rounds of an equal share of the users; the median round is reported (one noisy
   // moment of this shared machine moves a single round's CPU figure by a third).
