@@ -72,16 +72,22 @@ export function toDependencyError(dependency: Dependency, err: unknown): unknown
  * `work`, or DependencyUnavailableError(dependency) when it has no answer within `ms`.
  * ioredis queues commands while it reconnects (a Cluster without a reachable node does so
  * without limit): a call with no answer in time is an outage, answered as one. A late
- * answer is ignored (the race has subscribed to it, so a late rejection is handled too).
+ * answer is ignored (the deadline has subscribed to it, so a late rejection is handled too).
  */
-export async function withDeadline<T>(dependency: Dependency, work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DependencyUnavailableError(dependency)), ms);
+export function withDeadline<T>(dependency: Dependency, work: Promise<T>, ms: number): Promise<T> {
+  // One promise and one timer per call (not an async function around Promise.race):
+  // every poll goes through here.
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new DependencyUnavailableError(dependency)), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
   });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

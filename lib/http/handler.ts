@@ -95,15 +95,23 @@ function respond(reply: Reply): APIGatewayProxyStructuredResultV2 {
   };
 }
 
-const principals = new WeakMap<APIGatewayProxyEventV2, Principal>();
+/** The middy context of a request: the Lambda context and, once authenticated, the caller (set by the stack's before step). */
+type RequestContext = Context & { principal?: Principal };
 
 export function httpHandler<B = undefined, P = undefined, Q = undefined, H = RawHeaders, A extends Auth = Auth>(
   spec: RouteSpec<B, P, Q, H, A>,
   fn: (input: RouteInput<B, P, Q, H, A>) => Promise<Reply>,
 ) {
-  // Three middlewares: each one more is a few awaits and allocations on every request
-  // (bench phase 1; `npm run bench:profile-enter -- --op status --heap`).
-  const stack = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
+  const admit = (context: RequestContext, principal: Principal): undefined => {
+    if (spec.auth === 'admin') requireAdmin(principal);
+    logger.appendKeys({ userId: principal.userId });
+    context.principal = principal;
+    return undefined;
+  };
+  // Three middlewares, and the stack's own steps are plain functions on their usual path:
+  // each middleware or promise more is paid by every request (bench phase 1;
+  // `npm run bench:profile-enter -- --op status --heap`).
+  const stack = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, RequestContext>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpSecurityHeaders())
     .use({
@@ -112,18 +120,17 @@ export function httpHandler<B = undefined, P = undefined, Q = undefined, H = Raw
       // Authentication runs before the body is even parsed: an anonymous caller learns
       // nothing about validation rules. A token this container verified before is known
       // without a promise (most requests are a user's polls).
-      before: async (request) => {
+      before: (request) => {
         const authorization = request.event.headers?.authorization;
         if (spec.auth === 'public' && !authorization) return;
-        const { identity } = composedApp() ?? (await readyApp());
-        const principal = identity.knownPrincipal(authorization) ?? (await identity.authenticate(authorization));
-        if (spec.auth === 'admin') requireAdmin(principal);
-        logger.appendKeys({ userId: principal.userId });
-        principals.set(request.event, principal);
+        const app = composedApp();
+        const known = app?.identity.knownPrincipal(authorization);
+        if (known) return admit(request.context, known);
+        return (async () => admit(request.context, await (app ?? (await readyApp())).identity.authenticate(authorization)))();
       },
-      after: async () => publishRecordedMetrics(),
+      after: () => publishRecordedMetrics(),
       // Every error, as `{"error": {...}}` (the security headers are added after this).
-      onError: async (request) => {
+      onError: (request) => {
         const reply = toErrorReply(request.error);
         if (reply.status >= 500) {
           count(reply.status === 503 ? 'DependencyFailures' : 'ServerErrors');
@@ -148,20 +155,21 @@ export function httpHandler<B = undefined, P = undefined, Q = undefined, H = Raw
     stack.use(httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]));
   }
 
-  return stack.handler(async (event) => {
+  return stack.handler(async (event, context) => {
     const headers = event.headers ?? {};
-    const principal = principals.get(event);
-    const input = {
-      body: validate(spec.body, event.body, 'body'),
-      path: validate(spec.path, event.pathParameters, 'path'),
-      query: validate(spec.query, event.queryStringParameters, 'query'),
-      headers: validate(spec.headers, headers, 'headers'),
-    } as Parsed<B, P, Q, H>;
+    const body = validate(spec.body, event.body, 'body') as B;
+    const path = validate(spec.path, event.pathParameters, 'path') as P;
+    const query = validate(spec.query, event.queryStringParameters, 'query') as Q;
+    const checkedHeaders = validate(spec.headers, headers, 'headers') as H;
     const queueToken = headers['x-queue-token'];
+    const principal = context.principal;
     const current = composedApp() ?? (await readyApp());
-    if (spec.queueGate) await current.waitingRoom.requireActive(queueToken, principal!.userId, spec.queueGate.concertOf(input));
+    if (spec.queueGate) await current.waitingRoom.requireActive(queueToken, principal!.userId, spec.queueGate.concertOf({ body, path, query, headers: checkedHeaders }));
     const reply = await fn({
-      ...input,
+      body,
+      path,
+      query,
+      headers: checkedHeaders,
       principal: principal as RouteInput<B, P, Q, H, A>['principal'],
       queueToken,
       requestId: event.requestContext?.requestId ?? '',
