@@ -7,14 +7,22 @@
  * queue moves at maxActive / (mean session length) per second, capped by the admission
  * budget. The mean session length is estimated from this concert's sessions: the ended
  * ones (exponentially decayed over about 15 s, as sessions shorten within seconds once
- * seats run out) plus the time the active ones have run so far (each still-running
- * session counts with its length so far, which keeps the estimate from being biased
- * towards the quick ones in the first seconds of an opening; never above the session
- * length setting), blended with a prior worth PRIOR_SESSIONS sessions: the concert's
- * `expectedSessionSeconds`, which defaults to this deployment's measured history
- * (history.ts) or, with none, the session length setting. The measured slot-release rate
- * (rateMilli, averaged over about 5 s) is blended in with the weight of the ended
- * sessions, so it takes over as they accumulate. Users ahead who will leave are
+ * seats run out) and the active ones, each of which will last at least as long as it has
+ * run so far and, as far as is known, as long as the mean: once the running sessions have
+ * outlived the estimate they count with their length so far, which keeps it from being
+ * biased towards the quick ones that ended first; while they are younger they add
+ * nothing (a session that has not yet had time to end says nothing about its length; a
+ * memoryless model would count their age as time without an end and, at an opening, when
+ * every session is young and none has ended, expect sessions far longer than they are).
+ * Never above the session length setting. The ended ones are blended with a prior: the
+ * concert's `expectedSessionSeconds` (an admin's, or this deployment's measured history
+ * when the concert was created, history.ts, or the deployment's
+ * QUEUE_EXPECTED_SESSION_SECONDS), worth PRIOR_SESSIONS sessions; with none of these the
+ * session length setting stands in, an upper bound nobody measured, worth only
+ * UNSET_PRIOR_SESSIONS, so the first sessions to end soon outweigh it. The measured
+ * slot-release rate (rateMilli, averaged over about 5 s) is blended in with the weight of
+ * the ended sessions against RATE_MODEL_SESSIONS for the model, so it takes over as they
+ * accumulate. Users ahead who will leave are
  * discounted by the measured share of queue departures that were drops (left or
  * abandoned). Only as many of the rest as there are free seats, beyond those the active
  * users without a hold may still take, are expected to book (an active user holding a
@@ -29,7 +37,12 @@
  */
 import type { EtaInputs } from './replies';
 
+/** What the concert's own prior session length is worth, in ended sessions. */
 export const PRIOR_SESSIONS = 10;
+/** What the session length setting is worth when it stands in for a prior nobody set. */
+export const UNSET_PRIOR_SESSIONS = 2;
+/** Ended sessions after which the measured slot-release rate counts as much as the model. */
+export const RATE_MODEL_SESSIONS = 10;
 /** Relative error of the model itself (behaviour changes during a sale), one sigma. */
 export const MODEL_SIGMA = 0.12;
 const Z80 = 1.2816;
@@ -49,15 +62,20 @@ export function estimateWait(position: number, e: EtaInputs, seatsAvailable: num
   if (!(e.maxActive > 0) || !(e.admitPerSec > 0)) return null;
   const prior = (e.expectedMs > 0 ? e.expectedMs : e.activeMs) / 1000;
   if (!(prior > 0)) return null;
-  const n = e.sesN + PRIOR_SESSIONS;
+  const priorWeight = e.priorSet ? PRIOR_SESSIONS : UNSET_PRIOR_SESSIONS;
+  const n = e.sesN + priorWeight;
   // No session lasts longer than the session length setting (the admission loop ends it),
   // which bounds the estimate while the running sessions' time so far outweighs the few
   // that have ended (early in an opening, when nobody has finished yet).
   const longest = e.activeMs > 0 ? e.activeMs / 1000 : Number.POSITIVE_INFINITY;
-  const meanSession = Math.min(longest, (e.sesSum + e.actExpo + PRIOR_SESSIONS * prior) / n);
+  const endedMean = (e.sesSum + priorWeight * prior) / n;
+  // Each running session lasts at least max(its age, the mean): with only the sum of their
+  // ages known, they add their ages (and their number) once that sum exceeds what the
+  // ended ones' mean gives them.
+  const outlived = e.actN > 0 && e.actExpo > e.actN * endedMean;
+  const meanSession = Math.min(longest, outlived ? (e.sesSum + e.actExpo + priorWeight * prior) / (n + e.actN) : endedMean);
   // Spread of session lengths from the ended ones; the prior's is that of an exponential (cv 1).
-  const endedMean = (e.sesSum + PRIOR_SESSIONS * prior) / n;
-  const secondMoment = (e.sesSq + PRIOR_SESSIONS * 2 * prior * prior) / n;
+  const secondMoment = (e.sesSq + priorWeight * 2 * prior * prior) / n;
   const cv2 = Math.max(0.1, secondMoment / (endedMean * endedMean) - 1);
 
   // The queue moves as fast as slots free up. From the model: maxActive / mean session;
@@ -66,7 +84,7 @@ export function estimateWait(position: number, e: EtaInputs, seatsAvailable: num
   // measurement takes over as sessions end, with the same weight as the session mean.
   const modelled = e.maxActive / meanSession;
   const measured = e.rateMilli / 1000;
-  const w = measured > 0 ? e.sesN / n : 0;
+  const w = measured > 0 ? e.sesN / (e.sesN + RATE_MODEL_SESSIONS) : 0;
   const throughput = Math.min(e.admitPerSec, w * measured + (1 - w) * modelled);
   const dropShare = e.qDrop / (e.qAdm + e.qDrop + 5);
   const ahead = Math.max(1, position * (1 - dropShare));

@@ -84,6 +84,9 @@ local function settings()
     abandonMs = tonumber(m[4] or A.abandonMs),
     -- The ETA prior: the concert's own, else its session length setting, else the default.
     expectedMs = tonumber(m[5] or m[3] or A.expectedMs),
+    -- Whether the prior is the concert's own (set by an admin or taken from the
+    -- deployment's history when it was created), not a session length standing in.
+    priorSet = m[5] and 1 or 0,
   }
 end
 
@@ -356,6 +359,7 @@ local function eta_inputs(now, s, t)
   t.admitPerSec = s.admitPerSec
   t.abandonMs = s.abandonMs
   t.expectedMs = s.expectedMs
+  t.priorSet = s.priorSet
   t.rateMilli = math.floor(current_rate(now) * 1000)
   return t
 end

@@ -42,6 +42,8 @@ export interface EtaInputs {
   abandonMs: number;
   /** The prior session length (ms): the concert's setting or the deployment's history. */
   expectedMs: number;
+  /** 1 when that prior is the concert's own (an admin's or the history's), 0 when the session length setting stands in for it. */
+  priorSet: number;
   /** Slots freed per second lately, in thousandths. */
   rateMilli: number;
 }
@@ -84,6 +86,7 @@ const etaInputs = (f: Fields): EtaInputs => ({
   admitPerSec: num(f, 'admitPerSec'),
   abandonMs: num(f, 'abandonMs'),
   expectedMs: num(f, 'expectedMs'),
+  priorSet: num(f, 'priorSet'),
   rateMilli: num(f, 'rateMilli'),
 });
 

@@ -121,6 +121,31 @@ describe('admission', () => {
   });
 });
 
+describe('ETA prior', () => {
+  // Two queues alike but for the prior (sessions of 10 min expected), whose first five
+  // sessions all end at once. Where an admin set the prior it weighs as 10 sessions; where
+  // the session length setting only stands in for one, as 2: the same waiting user is told
+  // a wider range, since what the queue knows is mostly five sessions that ended at once.
+  async function afterFiveQuickSessions(prior: { expectedSessionSeconds?: number }) {
+    const concertId = uniqueId('prior');
+    await room.configure(concertId, { maxActive: 0, activeSessionSeconds: 600, ...prior });
+    const tickets = await enterMany(concertId, 15);
+    await room.configure(concertId, { maxActive: 5 });
+    // Each end admits the next in line at once.
+    for (const t of tickets.slice(0, 5)) await room.finish(t.token, t.userId, 'PAID');
+    const waiting = await room.status(tickets[14]!.token, tickets[14]!.userId);
+    expect(waiting).toMatchObject({ status: 'WAITING', position: 5 });
+    const { etaRange } = waiting as { etaRange: { low: number; high: number } };
+    return etaRange.high - etaRange.low;
+  }
+
+  it('is less sure of a prior nobody set than of one an admin set', async () => {
+    const set = await afterFiveQuickSessions({ expectedSessionSeconds: 600 });
+    const unset = await afterFiveQuickSessions({});
+    expect(unset).toBeGreaterThan(set * 1.5);
+  });
+});
+
 describe('timing rules', () => {
   it('ends expired sessions and gives their slots to the next users', async () => {
     const concertId = uniqueId('exp');

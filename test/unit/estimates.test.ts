@@ -1,9 +1,9 @@
-import { estimateWait, PRIOR_SESSIONS } from '../../lib/queue/estimates';
+import { estimateWait, PRIOR_SESSIONS, UNSET_PRIOR_SESSIONS } from '../../lib/queue/estimates';
 import type { EtaInputs } from '../../lib/queue/replies';
 
 const none: EtaInputs = {
   sesN: 0, sesSum: 0, sesSq: 0, actExpo: 0, actN: 100, heldN: 0, qAdm: 0, qDrop: 0,
-  maxActive: 100, activeMs: 600_000, admitPerSec: 50, abandonMs: 180_000, expectedMs: 60_000, rateMilli: 0,
+  maxActive: 100, activeMs: 600_000, admitPerSec: 50, abandonMs: 180_000, expectedMs: 60_000, priorSet: 1, rateMilli: 0,
 };
 
 /** Inputs as if `n` sessions of exactly `seconds` had ended (no decay). */
@@ -22,6 +22,20 @@ describe('estimateWait', () => {
   it('counts how long the running sessions have lasted so far', () => {
     const ended = measured(PRIOR_SESSIONS, 2, { expectedMs: 2_000 });
     expect(estimateWait(100, { ...ended, actExpo: 100 * 20 })!.etaSeconds).toBeGreaterThan(estimateWait(100, ended)!.etaSeconds * 5);
+  });
+  it('lets running sessions younger than the mean add nothing: at an opening none has had time to end', () => {
+    // 100 sessions 6 s old, 10 ended after 7 s, a prior of 20 s: the ended ones and the
+    // prior say 13.5 s; counting the young ones' 600 s without an end (a memoryless model)
+    // would say 43.5 s, that is the 20 s cap.
+    const opening = measured(PRIOR_SESSIONS, 7, { expectedMs: 20_000, activeMs: 20_000, actExpo: 100 * 6 });
+    expect(estimateWait(100, opening)!.etaExact).toBeCloseTo(13.5, 5);
+  });
+  it('weighs a prior nobody set (the session length setting) less than the concert\'s own', () => {
+    // 4 sessions of 5 s have ended; the prior is 30 s.
+    const own = estimateWait(100, measured(4, 5, { expectedMs: 30_000, activeMs: 30_000 }))!.etaExact;
+    const unset = estimateWait(100, measured(4, 5, { expectedMs: 30_000, activeMs: 30_000, priorSet: 0 }))!.etaExact;
+    expect(own).toBeCloseTo((4 * 5 + PRIOR_SESSIONS * 30) / (4 + PRIOR_SESSIONS), 5);
+    expect(unset).toBeCloseTo((4 * 5 + UNSET_PRIOR_SESSIONS * 30) / (4 + UNSET_PRIOR_SESSIONS), 5);
   });
   it('never expects a session longer than the session length setting', () => {
     // 100 sessions running for 20 s each and only 2 ended: the exposure alone says 200 s.
