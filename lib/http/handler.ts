@@ -122,6 +122,9 @@ export function httpHandler<B = undefined, P = undefined, Q = undefined, H = Raw
       // without a promise (most requests are a user's polls).
       before: (request) => {
         const authorization = request.event.headers?.authorization;
+        // The context is the invocation's own (the Lambda runtime and serverless-offline
+        // make one per invocation); it is cleared anyway so no caller can inherit one.
+        request.context.principal = undefined;
         if (spec.auth === 'public' && !authorization) return;
         const app = composedApp();
         const known = app?.identity.knownPrincipal(authorization);

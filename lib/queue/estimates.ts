@@ -64,9 +64,9 @@ export function estimateWait(position: number, e: EtaInputs, seatsAvailable: num
   if (!(prior > 0)) return null;
   const priorWeight = e.priorSet ? PRIOR_SESSIONS : UNSET_PRIOR_SESSIONS;
   const n = e.sesN + priorWeight;
-  // No session lasts longer than the session length setting (the admission loop ends it),
-  // which bounds the estimate while the running sessions' time so far outweighs the few
-  // that have ended (early in an opening, when nobody has finished yet).
+  // No session lasts longer than the session length setting (the admission loop ends it, a
+  // hold stretches it by at most one hold), which bounds the estimate when the prior is
+  // longer than that or running sessions were stretched by holds.
   const longest = e.activeMs > 0 ? e.activeMs / 1000 : Number.POSITIVE_INFINITY;
   const endedMean = (e.sesSum + priorWeight * prior) / n;
   // Each running session lasts at least max(its age, the mean): with only the sum of their
@@ -81,7 +81,8 @@ export function estimateWait(position: number, e: EtaInputs, seatsAvailable: num
   // The queue moves as fast as slots free up. From the model: maxActive / mean session;
   // measured: the slot-release rate (an exponential average, rateMilli), which also sees
   // what the model cannot (users leaving at once when nothing is left to buy). The
-  // measurement takes over as sessions end, with the same weight as the session mean.
+  // measurement takes over as sessions end: RATE_MODEL_SESSIONS ended sessions weigh it
+  // as much as the model.
   const modelled = e.maxActive / meanSession;
   const measured = e.rateMilli / 1000;
   const w = measured > 0 ? e.sesN / (e.sesN + RATE_MODEL_SESSIONS) : 0;
@@ -97,7 +98,7 @@ export function estimateWait(position: number, e: EtaInputs, seatsAvailable: num
   const bookers = seatsAvailable == null ? ahead : Math.min(ahead, Math.max(0, seatsAvailable - takers));
   // How fast they pass is not measured apart from the rest: at the admission budget
   // (leaving at once) as far as anything is known, and at the pace slots are measured to
-  // free up (never slower than the model's) as sessions end, with the same weight.
+  // free up (never slower than the model's) as sessions end, with the same weight as that.
   const slowest = Math.min(e.admitPerSec, Math.max(modelled, measured));
   const passing = Math.min(e.admitPerSec, w * slowest + (1 - w) * e.admitPerSec);
   const eta = bookers / throughput + (ahead - bookers) / passing;

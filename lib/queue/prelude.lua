@@ -84,8 +84,10 @@ local function settings()
     abandonMs = tonumber(m[4] or A.abandonMs),
     -- The ETA prior: the concert's own, else its session length setting, else the default.
     expectedMs = tonumber(m[5] or m[3] or A.expectedMs),
-    -- Whether the prior is the concert's own (set by an admin or taken from the
-    -- deployment's history when it was created), not a session length standing in.
+    -- Whether the prior is the concert's own: set by an admin, or written when the concert
+    -- was created from the deployment's history or its QUEUE_EXPECTED_SESSION_SECONDS
+    -- (create-concert.ts). A queue without one (a concert created before that was written)
+    -- gets the default weighed as a stand-in, even where an operator set the default.
     priorSet = m[5] and 1 or 0,
   }
 end

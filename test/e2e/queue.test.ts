@@ -215,10 +215,15 @@ describe('operating the queue', () => {
     const { concertId } = await givenConcert();
     const user = await givenUser();
     const asUser = await api('GET', `/v1/admin/concerts/${concertId}/queue`, { token: user.token });
+    // Again with the token the service now knows (found without verifying it again).
+    const asKnownUser = await api('GET', `/v1/admin/concerts/${concertId}/queue`, { token: user.token });
     const bad = await api('PATCH', `/v1/admin/concerts/${concertId}/queue`, { token: await asAdmin(), body: { maxActive: -1 } });
     const unknown = await api('PATCH', `/v1/admin/concerts/${concertId}/queue`, { token: await asAdmin(), body: { maxActiv: 3 } });
 
-    expect([asUser.status, asUser.body.error.code]).toEqual([403, 'ADMIN_ONLY']);
+    for (const refused of [asUser, asKnownUser]) {
+      expect([refused.status, refused.body.error.code]).toEqual([403, 'ADMIN_ONLY']);
+      expect(refused.headers).toMatchObject({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    }
     expect([bad.status, unknown.status]).toEqual([400, 400]);
     expect((await figures(concertId)).settings.maxActive).toBe(1000);
   });

@@ -9,6 +9,7 @@ import { createApp, type App } from '../../lib/app';
 import { Catalog, CREATION_LEASE_SECONDS, type ConcertSpec } from '../../lib/booking/catalog';
 import { SeatStore } from '../../lib/booking/seat-store';
 import { loadConfig } from '../../lib/config';
+import { createConcertWithQueue } from '../../lib/use-cases/create-concert';
 import { uniqueId } from '../support/api';
 import { quietLogs } from '../support/quiet-logs';
 import { Faults } from '../support/faults';
@@ -131,5 +132,19 @@ describe('when a write committed but its reply was lost (test/support/faults.ts)
     expect(changed.salesOpenAt).toBe(later);
     const { Item } = await faulty.clients.dynamo.doc.send(new GetCommand({ TableName: faulty.clients.dynamo.tables.concerts, Key: { concertId }, ConsistentRead: true }));
     expect(Item).toMatchObject({ salesOpenAt: later, scheduleVersion: 1 });
+  });
+});
+
+describe('the ETA prior of a new concert', () => {
+  // The deployment's history is one Redis hash that other tests fill too; here it is
+  // replaced by a fixed answer, so "no history" is certain. The queue is the real one.
+  const history = (meanMs: number | undefined) => ({ meanSessionMs: async () => meanMs }) as unknown as App['history'];
+  const create = (h: App['history'], config: App['config']) =>
+    createConcertWithQueue({ catalog: app.catalog, waitingRoom: app.waitingRoom, history: h, config }, spec(uniqueId('prior'), 1, 10));
+
+  it('is the measured history, else the deployment\'s QUEUE_EXPECTED_SESSION_SECONDS', async () => {
+    const configured = { ...app.config, QUEUE_EXPECTED_SESSION_SECONDS: 33 };
+    expect((await create(history(42_000), configured)).queue.settings.expectedSessionSeconds).toBe(42);
+    expect((await create(history(undefined), configured)).queue.settings.expectedSessionSeconds).toBe(33);
   });
 });

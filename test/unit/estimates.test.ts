@@ -38,9 +38,9 @@ describe('estimateWait', () => {
     expect(unset).toBeCloseTo((4 * 5 + UNSET_PRIOR_SESSIONS * 30) / (4 + UNSET_PRIOR_SESSIONS), 5);
   });
   it('never expects a session longer than the session length setting', () => {
-    // 100 sessions running for 20 s each and only 2 ended: the exposure alone says 200 s.
-    const early = measured(2, 3, { expectedMs: 20_000, activeMs: 20_000, actExpo: 100 * 20 });
-    expect(estimateWait(100, early)!.etaSeconds).toBe(20);
+    // A prior of 60 s for sessions the admission loop ends after 20 s.
+    const early = measured(2, 3, { expectedMs: 60_000, activeMs: 20_000 });
+    expect(estimateWait(100, early)!.etaExact).toBe(20);
   });
   it('discounts the users ahead who will leave before their turn', () => {
     const all = estimateWait(1000, measured(1000, 6, { qAdm: 1000, qDrop: 0 }))!.etaSeconds;

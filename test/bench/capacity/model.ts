@@ -325,7 +325,7 @@ export function predictOpening(crowd: Crowd, sale: SaleSettings, options: ModelO
     push(stages, later(t), e);
     pendingStages++;
   };
-  // (Cast: the ETA's inputs grow with the product; the model fills in what the scripts send.)
+  // The ETA's inputs as the scripts send them (the type says when the product adds one).
   const etaInputs = (now: number): EtaInputs => {
     const rate = relStart === null ? 0 : relEwma / (1 - Math.exp(-Math.max(now - relStart, 1) / RATE_TAU_S));
     return {
@@ -342,8 +342,10 @@ export function predictOpening(crowd: Crowd, sale: SaleSettings, options: ModelO
       admitPerSec: sale.admissionsPerSecond,
       abandonMs,
       expectedMs: prior * 1000,
+      // As createConcertWithQueue writes it: a prior of the concert's own only when one was given.
+      priorSet: sale.expectedSessionSeconds === undefined ? 0 : 1,
       rateMilli: Math.floor(rate * 1000),
-    } as EtaInputs;
+    } satisfies EtaInputs;
   };
 
   const endStep = Math.ceil((maxSeconds - t0) / dt);
