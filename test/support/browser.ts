@@ -64,6 +64,14 @@ export function useBrowser(): BrowserHarness {
       });
       page.on('response', (res) => {
         if (res.status() === 429) problems.push(`rate limited: ${res.request().method()} ${res.url()}`);
+        // A server error is never expected here; its body says which dependency and why.
+        if (res.status() >= 500) {
+          const what = `server error ${res.status()}: ${res.request().method()} ${res.url()}`;
+          res.text().then(
+            (body) => problems.push(`${what} ${body}`),
+            () => problems.push(what),
+          );
+        }
       });
       page.setDefaultTimeout(UI_TIMEOUT);
       return { context, page };
@@ -92,6 +100,16 @@ export const text = async (page: Page, testId: string) => ((await page.getByTest
 export async function untilText(page: Page, testId: string, pattern: RegExp) {
   await page.getByTestId(testId).filter({ hasText: pattern }).waitFor();
   return text(page, testId);
+}
+
+/**
+ * Waits until the element shows, or fails at once with the refusal the page shows instead
+ * (its code and words), so a failed step says why rather than timing out.
+ */
+export async function untilShownOrRefused(page: Page, testId: string) {
+  const error = page.getByTestId('error');
+  await page.getByTestId(testId).or(error).first().waitFor();
+  if (await error.isVisible()) throw new Error(`expected ${testId}, the page shows ${await error.getAttribute('data-code')}: ${await text(page, 'error')}`);
 }
 
 /** The serious and critical accessibility violations axe-core finds on the page as it is now. */

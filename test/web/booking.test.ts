@@ -11,12 +11,13 @@
  * booking by itself when the first user pays. A concert opening in seconds shows
  * PRE_QUEUE with a countdown and moves on by itself; two browsers clicking one seat at
  * once get one hold and one clear refusal, and the loser's map shows the seat HELD
- * without a reload. axe-core finds no serious or critical violation on the concert list,
+ * without a reload. A seat-map refresh that comes back after the payment ended the session
+ * leaves the receipt in place. axe-core finds no serious or critical violation on the concert list,
  * the waiting room and the seat map (English, and Korean at 375 px); no page logs an error.
  */
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { api, charge, devToken, enterAndWaitActive, givenConcert, givenUser, uniqueId } from '../support/api';
-import { screenshot, scrollWidth, seriousA11yViolations, text, untilText, useBrowser } from '../support/browser';
+import { screenshot, scrollWidth, seriousA11yViolations, text, untilShownOrRefused, untilText, useBrowser } from '../support/browser';
 
 const DATE = '2027-05-01';
 const PRICE = 55_000;
@@ -84,7 +85,7 @@ it('takes a user from the concert list through the waiting room to a paid seat, 
   await page.getByTestId('topup-button').click();
   expect(await untilText(page, 'balance', /60,000/)).toBe('60,000 won');
   await page.getByTestId('pay-button').click();
-  await page.getByTestId('receipt').waitFor();
+  await untilShownOrRefused(page, 'receipt');
   const paymentId = await text(page, 'payment-id');
   expect(paymentId).not.toBe('');
   expect(await text(page, 'balance')).toBe('5,000 won');
@@ -135,7 +136,7 @@ it('keeps a second user waiting at position 1 while the only slot is used, and m
   // Still waiting: the slot is the first user's until they pay.
   expect(await text(second.page, 'queue-status')).toBe('WAITING');
   await first.page.getByTestId('pay-button').click();
-  await first.page.getByTestId('receipt').waitFor();
+  await untilShownOrRefused(first.page, 'receipt');
 
   // The payment ends the first session and admits the next user: the page moves on by itself.
   await second.page.waitForURL(`**/book/${concertId}`);
@@ -189,5 +190,44 @@ it('two browsers clicking the same seat at once: one holds it, the other sees wh
   // Without a reload: the map refreshes right after the failed hold.
   await loser.locator('[data-testid="seat-3"][data-status="HELD"]').waitFor({ timeout: 5_000 });
   expect(await loser.getByTestId('seat-3').isDisabled()).toBe(true);
+  expect(problems).toEqual([]);
+});
+
+it('keeps the receipt when a seat-map refresh sent before the payment comes back after it (the session the payment ended)', async () => {
+  const { concertId } = await givenConcert({ dates: [DATE], seats: 10, price: PRICE, queue: { maxActive: 100, admissionsPerSecond: 100 } });
+  const userId = uniqueId('web-late');
+  expect((await charge({ userId, token: await devToken(userId) }, PRICE)).status).toBe(201);
+  const { page } = await newPage();
+  await signIn(page, userId);
+  await page.goto(`${web.url}/queue/${concertId}`);
+  await page.waitForURL(`**/book/${concertId}`);
+  await page.locator('[data-testid="seat-4"][data-status="AVAILABLE"]').click();
+  await page.getByTestId('hold-countdown').waitFor();
+  expect(await untilText(page, 'balance', /55,000/)).toBe('55,000 won');
+
+  // The next refresh of the seat map is held back on its way to the API until the payment
+  // has been answered, so the API sees it with the queue token the payment ended.
+  let paid!: () => void;
+  const paymentAnswered = new Promise<void>((resolve) => (paid = resolve));
+  let lateRefresh!: (r: Request) => void;
+  const refreshSent = new Promise<Request>((resolve) => (lateRefresh = resolve));
+  await page.route('**/seats', async (route) => {
+    lateRefresh(route.request());
+    await paymentAnswered;
+    await route.continue().catch(() => undefined); // the page may have given up on it
+  });
+  const refresh = await refreshSent;
+  await page.getByTestId('pay-button').click();
+  await untilShownOrRefused(page, 'receipt');
+  paid();
+
+  // The late answer (401 QUEUE_TOKEN_EXPIRED, or none if the page dropped the request) has
+  // been through the page's code once the browser has painted twice after it.
+  const answer = await refresh.response();
+  if (answer) expect(answer.status()).toBe(401);
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+  expect(page.url()).toContain(`/book/${concertId}`);
+  expect(await page.getByTestId('receipt').isVisible()).toBe(true);
+  expect(await page.getByTestId('error').count()).toBe(0);
   expect(problems).toEqual([]);
 });

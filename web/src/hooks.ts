@@ -13,27 +13,29 @@ export function useNow(ms = 250): number {
 /**
  * Runs `tick` now and then again after the delay it returns (null stops), until the
  * component unmounts or `key` changes. One tick at a time: the next is scheduled only
- * after the previous finished.
+ * after the previous finished. The tick's signal is aborted when the poll stops: a tick
+ * passes it to its requests, and an answer that comes back after that is stale (the page
+ * has moved on) and must change nothing.
  */
-export function usePoll(tick: () => Promise<number | null>, key: unknown[]): void {
+export function usePoll(tick: (signal: AbortSignal) => Promise<number | null>, key: unknown[]): void {
   const latest = useRef(tick);
   latest.current = tick;
   useEffect(() => {
-    let stopped = false;
+    const stop = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const run = async () => {
-      if (stopped) return;
+      if (stop.signal.aborted) return;
       let next: number | null = null;
       try {
-        next = await latest.current();
+        next = await latest.current(stop.signal);
       } catch {
         next = 3000;
       }
-      if (!stopped && next !== null) timer = setTimeout(run, next);
+      if (!stop.signal.aborted && next !== null) timer = setTimeout(run, next);
     };
     void run();
     return () => {
-      stopped = true;
+      stop.abort();
       clearTimeout(timer);
     };
   }, key);

@@ -66,13 +66,18 @@ export function Booking({ concertId }: { concertId: string }) {
     })();
   }, [concertId, queueToken]);
 
-  usePoll(async () => {
+  usePoll(async (signal) => {
     if (!date || !queueToken || receipt) return null;
+    // An answer to a refresh sent with a queue token that has since ended (the payment ends
+    // it) is stale: it must neither show an error nor send the user back to the queue.
+    const stale = () => signal.aborted || queueTokens.value[concertId] !== queueToken;
     try {
-      const s = await unwrap(api.GET('/v1/concerts/{concertId}/dates/{date}/seats', { params: { path: { concertId, date }, ...gate }, headers: auth }));
+      const s = await unwrap(api.GET('/v1/concerts/{concertId}/dates/{date}/seats', { params: { path: { concertId, date }, ...gate }, headers: auth, signal }));
+      if (stale()) return null;
       setSeats(s.seats);
       setDates((ds) => ds?.map((d) => (d.date === date ? { ...d, availableSeats: s.availableSeats ?? s.seats.filter((x) => x.status === 'AVAILABLE').length } : d)) ?? ds);
     } catch (err) {
+      if (stale()) return null;
       fail(err);
     }
     return SEATS_REFRESH_MS;

@@ -23,17 +23,20 @@ export function WaitingRoom({ concertId }: { concertId: string }) {
   const now = useNow(500);
   const auth = bearer(session.value!.token);
 
-  usePoll(async () => {
+  usePoll(async (signal) => {
     try {
       let token = queueTokens.value[concertId];
       let view: QueueTicket;
       if (!token) {
         view = await unwrap(api.POST('/v1/queue/tokens', { body: { concertId }, headers: auth }));
+        // Kept even if the user has left the page meanwhile: it is their place in the queue.
         token = view.token!;
         setQueueToken(concertId, token);
       } else {
-        view = await unwrap(api.GET('/v1/queue/status', { params: { header: { 'X-Queue-Token': token } }, headers: auth }));
+        view = await unwrap(api.GET('/v1/queue/status', { params: { header: { 'X-Queue-Token': token } }, headers: auth, signal }));
       }
+      // The user left this page while the answer was on its way: it must not move them.
+      if (signal.aborted) return null;
       setTicket(view);
       setError(null);
       if (view.status === 'WAITING' && typeof view.position === 'number') setFirstPosition((p) => (p === null || view.position! > p ? view.position! : p));
@@ -49,6 +52,7 @@ export function WaitingRoom({ concertId }: { concertId: string }) {
       setNextAt(Date.now() + wait);
       return wait;
     } catch (err) {
+      if (signal.aborted) return null;
       const e = err as ApiError;
       setError(e);
       if (e.code === 'QUEUE_TOKEN_EXPIRED' || e.status === 404) {
