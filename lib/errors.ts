@@ -11,7 +11,14 @@ export class AppError extends Error {
     message: string,
     readonly details?: Record<string, unknown>,
   ) {
+    // A refusal (4xx) is an answer, not a fault: nothing logs its stack, and capturing one
+    // costs 5-10 µs a refusal (V8 walks the frames; more with --enable-source-maps, as
+    // deployed), which the 300 losers of a race for one seat would all pay. Errors of 500
+    // and above keep their stack for the logs.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (status < 500) Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = new.target.name;
   }
 }

@@ -16,6 +16,15 @@ describe('error replies', () => {
     expect(reply.headers['retry-after']).toBe('1');
     expect(reply.body.error.code).toBe('REDIS_UNAVAILABLE');
   });
+  it('gives refusals (4xx) no stack, keeps it for server-side failures, and leaves the stack limit as it was', () => {
+    const limit = Error.stackTraceLimit;
+    const refusal = new ConflictError('SEAT_UNAVAILABLE', 'taken');
+    expect(refusal.stack).toBe('ConflictError: taken');
+    expect(refusal).toBeInstanceOf(Error);
+    expect(new DependencyUnavailableError('redis').stack).toMatch(/\n\s+at /);
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new Error('plain').stack).toMatch(/\n\s+at /);
+  });
   it('never leaks internals of unexpected errors', () => {
     const reply = toErrorReply(new TypeError('secret detail at /var/task/index.js'));
     expect(reply.status).toBe(500);
