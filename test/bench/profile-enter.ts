@@ -1,6 +1,6 @@
 /**
  * `npm run bench:profile-enter`: where a queue entry's CPU goes (`-- --op status`: a
- * status poll's). Starts the embedded stack, warms the handler up, then runs `--users`
+ * status poll's; `-- --op hold-loser`: a hold refused because another user holds the seat). Starts the embedded stack, warms the handler up, then runs `--users`
  * requests (default 20,000, 50 at a time) in-process under the V8 CPU profiler and prints
  * the functions with the most self time, grouped by package. Writes the .cpuprofile next
  * to the report (bench-results/profiles/, not committed) for Chrome DevTools. `--heap`
@@ -76,6 +76,12 @@ const tokens = (ctx: ReturnType<typeof loadContext>, prefix: string, count: numb
 
 type Ctx = ReturnType<typeof loadContext>;
 
+/** One hold of seat 1 through the hold handler; the HTTP status. */
+async function holdOnce(ctx: Ctx, concertId: string, jwt: string, queueToken: string): Promise<number> {
+  const res = await ctx.invoke(ctx.handlers.hold, { method: 'POST', headers: { authorization: `Bearer ${jwt}`, 'x-queue-token': queueToken }, body: { concertId, date: '2027-12-01', seatNo: 1 } });
+  return res.status;
+}
+
 /** `count` requests, 50 at a time (bench phase 1's concurrency); any failure stops the tool. */
 async function load(count: number, request: (i: number) => Promise<unknown>) {
   const r = await runLoad(request, { concurrency: 50, count });
@@ -102,7 +108,26 @@ async function prepare(ctx: Ctx, concertId: string, count: number): Promise<{ wa
     const poll = (i: number) => statusOnce(ctx, jwts[(i * 7919) % jwts.length]!, queueTokens[(i * 7919) % jwts.length]!);
     return { warm: () => load(5000, poll), run: () => load(count, poll) };
   }
-  throw new Error(`--op must be enter or status (got ${args.op})`);
+  if (args.op === 'hold-loser') {
+    // Bench phase 3's losers: active users asking for a seat someone else holds (409 from the seat claim).
+    await ctx.app.waitingRoom.configure(concertId, { maxActive: 100_000, admissionsPerSecond: 100_000 });
+    // Enough users that none asks more than 10 times (the holds limit is 20 a minute).
+    const jwts = await tokens(ctx, 'prof', Math.max(5000, Math.ceil(count / 10)));
+    const queueTokens: string[] = [];
+    await load(jwts.length, async (i) => {
+      queueTokens[i] = await enterOnce(ctx, concertId, jwts[i]!);
+    });
+    const [winnerJwt] = await tokens(ctx, 'prof-winner', 1);
+    const held = await holdOnce(ctx, concertId, winnerJwt!, await enterOnce(ctx, concertId, winnerJwt!));
+    if (held !== 201) throw new Error(`the winner's hold: ${held}`);
+    const lose = async (i: number) => {
+      const k = (i * 7919) % jwts.length;
+      const status = await holdOnce(ctx, concertId, jwts[k]!, queueTokens[k]!);
+      if (status !== 409) throw new Error(`a loser's hold: ${status}`);
+    };
+    return { warm: () => load(5000, lose), run: () => load(count, lose) };
+  }
+  throw new Error(`--op must be enter, status or hold-loser (got ${args.op})`);
 }
 
 async function main() {
