@@ -214,7 +214,14 @@ export function markdown(r: any): string {
         `| ${name} | ${c.users} | ${c.seatsAskedFor} | ${c.winners} | ${Object.entries(c.losersAnswered).map(([k, v]) => `${k}: ${v}`).join(', ')} | ${c.serverErrors} | ${c.timeoutsOrTransportErrors} | ${fmt(c.loserLatencyMs.p50, 1)} / ${fmt(c.loserLatencyMs.p99, 1)} | ${fmt(c.dynamoOpsPerSecond)} | ${Object.entries(c.transactionItemsCancelledByReason).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'} | ${c.auditProblems.length === 0 ? 'clean' : `**${c.auditProblems.length} problems**`} |`,
       );
     }
-    lines.push('', 'Winners must equal the seats asked for; every loser must be a 409.', '');
+    const one = r.contention.oneSeat;
+    const first = r.contention.firstRaceAfterStart;
+    const perSeat = Math.max(...Object.values(r.contention as Record<string, any>).map((c) => c.transactionsPerSeatSold));
+    lines.push(
+      '',
+      `Winners must equal the seats asked for; every loser must be a 409. 300 users on one seat: loser p99 **${fmt(one.loserLatencyMs.p99, 1)} ms** (goal <= 100: ${verdict(one.loserLatencyMs.p99 <= 100)})${first ? `; the same race as the process's first use of the hold path (firstRaceAfterStart, not judged: V8 has not compiled it yet) ${fmt(first.loserLatencyMs.p99, 1)} ms` : ''}; DynamoDB transactions per seat sold at most ${perSeat} in any race (goal <= 3: ${verdict(perSeat <= 3)}); 5xx ${Object.values(r.contention as Record<string, any>).reduce((n, c) => n + c.serverErrors, 0)} (goal 0). DynamoDB ops/s counts the race's own operations, not the audit after it.`,
+      '',
+    );
   }
   if (r.http) {
     const h = r.http;

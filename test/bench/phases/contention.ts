@@ -76,6 +76,8 @@ async function race(ctx: BenchContext, label: string, o: { users: number; dates:
   const seconds = (performance.now() - t0) / 1000;
   bar.stop();
 
+  // What the race itself asked of DynamoDB (the audit below reads every item again).
+  const raceOps = totalDynamoOps(ctx.counters) - opsBefore;
   const winners = outcomes.filter((x) => x.status === 201);
   const losers = outcomes.filter((x) => x.status !== 201);
   const seatsInPlay = new Set(outcomes.map((x) => x.seat)).size;
@@ -103,7 +105,7 @@ async function race(ctx: BenchContext, label: string, o: { users: number; dates:
     loserLatencyMs: summarize(losers.map((l) => l.ms)),
     winnerLatencyMs: summarize(winners.map((w) => w.ms)),
     seconds: round(seconds, 3),
-    dynamoOpsPerSecond: round((totalDynamoOps(ctx.counters) - opsBefore) / seconds, 0),
+    dynamoOpsPerSecond: round(raceOps / seconds, 0),
     transactionsCommitted: stats.committed - committedBefore,
     transactionsCancelled: stats.cancelledTransactions - cancelledTransactionsBefore,
     // Goal (fast seat claim): at most 3 per seat sold.
@@ -115,7 +117,11 @@ async function race(ctx: BenchContext, label: string, o: { users: number; dates:
 }
 
 export async function seatContention(ctx: BenchContext, o: { crowd: number }) {
+  // The first race in a process runs the hold path for the first time (V8 has not
+  // compiled it yet): it is reported, not judged, as phase 1 judges a warm process too.
+  const firstRace = await race(ctx, 'warm-up', { users: 300, dates: 1, seats: 50, pick: () => ({ date: 0, seat: 1 }) });
   return {
+    firstRaceAfterStart: firstRace,
     oneSeat: await race(ctx, 'one-seat', { users: 300, dates: 1, seats: 50, pick: () => ({ date: 0, seat: 1 }) }),
     oneDate: await race(ctx, 'one-date', { users: o.crowd, dates: 1, seats: 50, pick: () => ({ date: 0, seat: 1 + Math.floor(Math.random() * 50) }) }),
     severalDates: await race(ctx, 'several-dates', {
