@@ -270,6 +270,28 @@ export function markdown(r: any): string {
   }
   if (r.queueScale) lines.push('![status cost by queue length](status-cost-by-queue-length.svg)', '');
   if (r.capacityCheck) lines.push(...capacitySection(r));
+  if (r.catalog) {
+    const c = r.catalog;
+    const big = c.largestConcert;
+    lines.push('## 6. Catalog cost (in-process, DynamoDB Local, capacity as DynamoDB reports it)', '');
+    lines.push(
+      `Creating the largest allowed concert (${big.dates} dates x ${big.seatsPerDate} seats): **${fmt(big.seconds, 2)} s** (goal: well inside the 10 s default function timeout: ${verdict(big.seconds <= 5)}), ${fmt(big.batchWrites)} BatchWriteItem calls, ${fmt(big.writeUnits)} write units.`,
+      '',
+    );
+    const l = c.listings;
+    lines.push(
+      `Seat map of one show, ${fmt(l.listingsPerSecond)} listings/s for ${l.seconds} s from one container (1,000 active users refreshing every 3 s), with no cache (every listing sends its own query, as before the cache) and with the product's cache (SEAT_LISTING_CACHE_MS = ${l.cacheMs}):`,
+      '',
+      '| seats per show | cache | listings | seat queries | read units | read units per listing | read units per query |',
+      '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const row of l.rows) {
+      for (const [label, x] of [['none', row.noCache], [`${l.cacheMs} ms`, row.productCache]] as [string, any][]) {
+        lines.push(`| ${fmt(row.seatsPerShow)} | ${label} | ${fmt(x.listings)} | ${fmt(x.queries)} | ${fmt(x.readUnits, 1)} | ${x.readUnitsPerListing} | ${x.readUnitsPerQuery ?? '-'} |`);
+      }
+    }
+    lines.push('');
+  }
   if (r.chaos || r.model) lines.push(...faultsAndChaos(r));
   if (r.notes?.length) lines.push('## What bounds these figures', '', ...r.notes.map((n: string) => `- ${n}`), '');
   return lines.join('\n');

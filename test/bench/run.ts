@@ -4,7 +4,7 @@
  * Markdown report and SVG charts to bench-results/latest/ (and a dated copy under
  * bench-results/history/, not committed).
  *
- *   --only queue,scale,contention,http,sim   phases to run (default: all)
+ *   --only queue,scale,contention,http,sim,catalog   phases to run (default: all)
  *   --users N          simulated crowd (default 5000)
  *   --scale-max N      largest queue for the scale phase (default 1000000)
  *   --seconds N        duration of each timed load (default 5)
@@ -12,7 +12,8 @@
  *   --in-process       the simulation calls the handlers in-process (no HTTP, no serverless-offline
  *                      in between; the admission loop still runs on serverless-offline's schedule),
  *                      and its report puts the capacity model's prediction (test/bench/capacity/)
- *                      next to what was measured. Default crowd arrival: users / 1,500 s (>= 10 s)
+ *                      next to what was measured, in bench-results/capacity-check/ (the model's costs
+ *                      come from bench-results/latest/). Default crowd arrival: users / 1,500 s (>= 10 s)
  *   --arrival N        seconds over which the crowd arrives after the opening (default 10)
  *   --pre-queue-share X  share of the crowd that joins the pre-queue before the opening (default 0.4)
  *   --chaos            only the chaos phase (chaos.ts) on a stack of its own, report in bench-results/chaos/
@@ -24,6 +25,7 @@ import { freePort, killAllNow } from '../../infra/local/processes';
 import { projectDir, startStack } from '../../infra/local/stack';
 import { loadContext } from './context';
 import { seatContention } from './phases/contention';
+import { catalogCost } from './phases/catalog';
 import { httpStatusVsNoop } from './phases/http';
 import { queueCost, queueScale } from './phases/queue';
 import { defaultSimOptions, ticketOpening } from './phases/simulation';
@@ -33,7 +35,7 @@ import { compareWithModel } from './capacity/compare';
 
 const { values: args } = parseArgs({
   options: {
-    only: { type: 'string', default: 'queue,scale,contention,http,sim' },
+    only: { type: 'string', default: 'queue,scale,contention,http,sim,catalog' },
     users: { type: 'string' },
     'scale-max': { type: 'string' },
     seconds: { type: 'string' },
@@ -121,6 +123,7 @@ async function main() {
     if (only.has('contention')) results.contention = await seatContention(ctx, { crowd: quick ? 300 : 1000 });
     if (only.has('http')) results.http = await httpStatusVsNoop(ctx, { users: 4000, durationS: Math.max(3, seconds * 2) });
     if (only.has('sim')) results.simulation = await ticketOpening(ctx, simOptions(users));
+    if (only.has('catalog')) results.catalog = await catalogCost(ctx);
     if (only.has('sim') && args['in-process']) results.capacityCheck = compareWithModel(results.simulation, before, beforeLabel);
   } finally {
     await ctx.app.close();
@@ -132,13 +135,16 @@ async function main() {
     'In-process handler figures (phases 1-3) include JWT verification, zod validation, middy, Powertools logging and the client work; they exclude API Gateway and serverless-offline.',
     'DynamoDB Local runs transactions one at a time (on AWS they run in parallel across items), which bounds the contention and simulation phases.',
   );
-  const dir = join(projectDir, 'bench-results', 'latest');
+  // An in-process run is the capacity model's check, kept apart from the full run's
+  // figures (which it reads as the model's costs) in bench-results/capacity-check/.
+  const out = args['in-process'] ? 'capacity-check' : 'latest';
+  const dir = join(projectDir, 'bench-results', out);
   rmSync(dir, { recursive: true, force: true });
   await writeResults(dir, results);
   const history = join(projectDir, 'bench-results', 'history', new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(history, { recursive: true });
   cpSync(dir, history, { recursive: true });
-  console.log(`\nbench: report written to ${join('bench-results', 'latest', 'report.md')} (copy in ${history})`);
+  console.log(`\nbench: report written to ${join('bench-results', out, 'report.md')} (copy in ${history})`);
 }
 
 process.on('exit', killAllNow);
