@@ -3,7 +3,8 @@
  * DynamoDB Local: the largest allowed concert (100 dates x 100 seats) is written in
  * parallel batches; a second attempt with the same definition while the first may still
  * be writing is answered 409 CONCERT_CREATING and writes nothing; an interrupted creation
- * is taken over by a retry once its lease has run out, and finished.
+ * is taken over by a retry once its lease has run out, and finished; seats DynamoDB left
+ * unprocessed (a throttled partition, injected by test/support/faults.ts) are written again.
  */
 import { createApp, type App } from '../../lib/app';
 import { Catalog, CREATION_LEASE_SECONDS, type ConcertSpec } from '../../lib/booking/catalog';
@@ -132,6 +133,29 @@ describe('when a write committed but its reply was lost (test/support/faults.ts)
     expect(changed.salesOpenAt).toBe(later);
     const { Item } = await faulty.clients.dynamo.doc.send(new GetCommand({ TableName: faulty.clients.dynamo.tables.concerts, Key: { concertId }, ConsistentRead: true }));
     expect(Item).toMatchObject({ salesOpenAt: later, scheduleVersion: 1 });
+  });
+});
+
+describe('when DynamoDB leaves seats of a batch unprocessed (a throttled partition)', () => {
+  let faulty: App;
+  let faults: Faults;
+  beforeAll(() => {
+    faulty = createApp(loadConfig(process.env));
+    faults = new Faults({ unprocessed: 0.5 }).install(faulty);
+  });
+  afterAll(() => faulty.close());
+
+  it('writes them again until every seat is there, each once, AVAILABLE at its price', async () => {
+    const concertId = uniqueId('unprocessed');
+    faults.enable();
+    const concert = await faulty.catalog.createConcert(spec(concertId, 3, 60));
+    faults.disable();
+    expect(faults.injected.unprocessed).toBeGreaterThanOrEqual(1);
+    expect(concert.creation).toBe('READY');
+    const seats = await seatsOf(concertId, dates(3));
+    expect(seats).toHaveLength(180);
+    expect(new Set(seats.map((s) => `${s.date}/${s.seatNo}`)).size).toBe(180);
+    expect(seats.every((s) => s.status === 'AVAILABLE' && s.price === (s.seatNo <= 10 ? 90_000 : 50_000))).toBe(true);
   });
 });
 

@@ -13,6 +13,9 @@
  *   - lostReply: the request reached DynamoDB and was applied, then the caller hears a
  *                TimeoutError: the ambiguous outcome. The SDK retries with the same
  *                ClientRequestToken, so a retried transaction must not apply twice.
+ *   - unprocessed: BatchWriteItem writes only part of its items and returns the rest as
+ *                UnprocessedItems, as DynamoDB does when a partition is throttled (the
+ *                SDK does not retry them: the caller must).
  *   Faults never hit a call's last SDK attempt unless `exhaust` says so, so any 503 a
  *   caller sees without exhaustion is a product bug; with `exhaust` every attempt of an
  *   unlucky call fails and the 503 must leave exactly one effect or none.
@@ -31,13 +34,15 @@ export interface FaultRates {
   conflict?: number;
   throttle?: number;
   lostReply?: number;
+  /** Share of BatchWriteItem calls that write only the first half of their items (the rest come back unprocessed). */
+  unprocessed?: number;
   /** Share of faulted DynamoDB calls whose every attempt fails (the caller gets 503). */
   exhaust?: number;
   sqsLostReply?: number;
   redisLostReply?: number;
 }
 
-export type FaultKind = 'conflict' | 'throttle' | 'lostReply' | 'exhausted' | 'sqsLostReply' | 'redisLostReply';
+export type FaultKind = 'conflict' | 'throttle' | 'lostReply' | 'unprocessed' | 'exhausted' | 'sqsLostReply' | 'redisLostReply';
 
 /** mulberry32: a tiny seeded PRNG, so a run's faults can be replayed from its seed. */
 function seeded(seed: number): () => number {
@@ -65,7 +70,7 @@ function awsError(name: string, message: string, status: number, extra: Record<s
 }
 
 export class Faults {
-  readonly injected: Record<FaultKind, number> = { conflict: 0, throttle: 0, lostReply: 0, exhausted: 0, sqsLostReply: 0, redisLostReply: 0 };
+  readonly injected: Record<FaultKind, number> = { conflict: 0, throttle: 0, lostReply: 0, unprocessed: 0, exhausted: 0, sqsLostReply: 0, redisLostReply: 0 };
   private random: () => number;
   private on = false;
   /** Consecutive conflicts injected per transaction body, so the product's own retries can win. */
@@ -106,6 +111,24 @@ export class Faults {
   }
 
   private installDynamo(app: App): void {
+    // Unprocessed items, on the document client (its input and output are plain values).
+    app.clients.dynamo.doc.middlewareStack.add(
+      (next: (a: any) => Promise<any>, context: { commandName?: string }) => async (args: any) => {
+        if (!/^BatchWrite(Item)?Command$/.test(context.commandName ?? '') || !this.roll(this.rates.unprocessed)) return next(args);
+        const kept: Record<string, unknown[]> = {};
+        const left: Record<string, unknown[]> = {};
+        for (const [table, requests] of Object.entries(args.input.RequestItems as Record<string, unknown[]>)) {
+          const half = Math.ceil(requests.length / 2);
+          kept[table] = requests.slice(0, half);
+          if (requests.length > half) left[table] = requests.slice(half);
+        }
+        if (Object.keys(left).length === 0) return next(args);
+        this.injected.unprocessed++;
+        const out = await next({ ...args, input: { ...args.input, RequestItems: kept } });
+        return { ...out, output: { ...out.output, UnprocessedItems: left } };
+      },
+      { step: 'initialize', name: 'injectUnprocessed' },
+    );
     app.clients.dynamo.client.middlewareStack.add(
       (next: (a: any) => Promise<any>, context: { commandName?: string }) => async (args: any) => {
         if (!this.on) return next(args);
