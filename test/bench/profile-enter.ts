@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startStack } from '../../infra/local/stack';
 import { freePort } from '../support/private-services';
+import { profiled, selfTime, where } from './cpu-profile';
 import { loadContext } from './context';
 import { runLoad } from './load';
 import { enterOnce, statusOnce } from './phases/queue';
@@ -50,25 +51,6 @@ async function heapProfile(session: Session, count: number, run: () => Promise<u
   for (const [g, b] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${perOp(b).padStart(9)}  ${((100 * b) / total).toFixed(1).padStart(5)} %  ${g}`);
   console.log('\ntop allocating functions:');
   for (const [f, b] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${perOp(b).padStart(9)}  ${f}`);
-}
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
-
-function where(url: string): string {
-  const m = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
-  if (m) return m[1]!;
-  if (url.startsWith('node:') || url === '') return url || '(native/GC)';
-  const local = url.match(/\/(lib|functions)\/.*$/);
-  return local ? local[0].slice(1) : url;
 }
 
 const tokens = (ctx: ReturnType<typeof loadContext>, prefix: string, count: number) =>
@@ -141,42 +123,21 @@ async function main() {
     const op = await prepare(ctx, concertId, count);
     await op.warm();
 
-    const session = new Session();
-    session.connect();
     if (args.heap) {
+      const session = new Session();
+      session.connect();
       await heapProfile(session, count, op.run);
       session.disconnect();
       return;
     }
-    await session.post('Profiler.enable');
-    await session.post('Profiler.setSamplingInterval', { interval: 100 });
-    await session.post('Profiler.start');
-    const run = await op.run();
-    const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: Profile };
-    session.disconnect();
+    const { result: run, profile } = await profiled(op.run);
     console.log(`profiled: ${count.toLocaleString('en')} ${args.op} requests in ${run.seconds.toFixed(2)} s, ${run.cpuMicrosPerOp.toFixed(1)} µs CPU each (profiler on)`);
-
-    const self = new Map<number, number>();
-    profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-    const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
-    const total = [...self.values()].reduce((a, b) => a + b, 0);
-    const idle = [...self.entries()].filter(([id]) => ['(idle)', '(program)'].includes(byNode.get(id)!.callFrame.functionName)).reduce((a, [, t]) => a + t, 0);
-    const busy = total - idle;
-    const groups = new Map<string, number>();
-    const fns = new Map<string, number>();
-    for (const [id, t] of self) {
-      const n = byNode.get(id)!;
-      if (['(idle)', '(program)'].includes(n.callFrame.functionName)) continue;
-      const g = n.callFrame.functionName === '(garbage collector)' ? '(garbage collector)' : where(n.callFrame.url);
-      groups.set(g, (groups.get(g) ?? 0) + t);
-      const key = `${n.callFrame.functionName || '(anonymous)'} ${g}:${n.callFrame.lineNumber + 1}`;
-      fns.set(key, (fns.get(key) ?? 0) + t);
-    }
-    const perOp = (t: number) => `${(t / count).toFixed(1)} µs`;
-    console.log(`\nself time by package (busy ${perOp(busy)} per request):`);
-    for (const [g, t] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${perOp(t).padStart(9)}  ${((100 * t) / busy).toFixed(1).padStart(5)} %  ${g}`);
+    const t = selfTime(profile, count);
+    const us = (x: number) => `${x.toFixed(1)} µs`;
+    console.log(`\nself time by package (busy ${us(t.busyMicrosPerOp)} per request):`);
+    for (const g of t.packages.slice(0, 20)) console.log(`  ${us(g.microsPerOp).padStart(9)}  ${(100 * g.share).toFixed(1).padStart(5)} %  ${g.name}`);
     console.log('\ntop functions by self time:');
-    for (const [f, t] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${perOp(t).padStart(9)}  ${f}`);
+    for (const f of t.functions.slice(0, 25)) console.log(`  ${us(f.microsPerOp).padStart(9)}  ${f.name}`);
     const dir = join(__dirname, '..', '..', 'bench-results', 'profiles');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${args.op}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);

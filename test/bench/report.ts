@@ -194,7 +194,22 @@ export function markdown(r: any): string {
     lines.push(`| enter (handler) | ${fmt(q.enter.opsPerSecond)} | ${lat(q.enter.latencyMs)} | ${q.enter.redisRoundTripsPerRequest} | ${fmt(q.enter.cpuMicrosPerOp)} |`);
     lines.push(`| status (handler) | ${fmt(q.status.opsPerSecond)} | ${lat(q.status.latencyMs)} | ${q.status.redisRoundTripsPerRequest} | ${fmt(q.status.cpuMicrosPerOp)} |`);
     lines.push(`| status script, bare ioredis (ceiling) | ${fmt(q.rawStatus.opsPerSecond)} | ${lat(q.rawStatus.latencyMs)} | 1 | ${fmt(q.rawStatus.cpuMicrosPerOp)} |`, '');
-    lines.push(`Handler / raw = **${q.handlerToRawRatio}**, the median of ${q.handlerToRawRatioPerRound.length} ${q.statusSlicesPerRound ? `rounds in which the handler and the bare call take turns ${q.statusSlicesPerRound} times` : 'alternating rounds'} (${q.handlerToRawRatioPerRound.join(', ')}; the table shows the median round) (goal >= 0.7: ${verdict(q.handlerToRawRatio >= 0.7)}); round trips per poll = ${q.status.redisRoundTripsPerRequest} (goal 1: ${verdict(q.status.redisRoundTripsPerRequest <= 1.01)}); enter ${fmt(q.enter.cpuMicrosPerOp)} µs CPU in a warm process, after ${fmt(q.enterWarmUp ?? 0)} entries not counted, the median of ${(q.enterCpuMicrosPerRound ?? []).length} rounds (${(q.enterCpuMicrosPerRound ?? []).join(', ')} µs; the table shows the median round) (goal <= 120: ${verdict(q.enter.cpuMicrosPerOp <= 120)}; where it goes: \`npm run bench:profile-enter\`).`, '');
+    lines.push(`Handler / raw = **${q.handlerToRawRatio}**, the median of ${q.handlerToRawRatioPerRound.length} ${q.statusSlicesPerRound ? `rounds in which the handler and the bare call take turns ${q.statusSlicesPerRound} times` : 'alternating rounds'} (${q.handlerToRawRatioPerRound.join(', ')}; the table shows the median round) (goal >= 0.7: ${verdict(q.handlerToRawRatio >= 0.7)}); round trips per poll = ${q.status.redisRoundTripsPerRequest} (goal 1: ${verdict(q.status.redisRoundTripsPerRequest <= 1.01)}); enter ${fmt(q.enter.cpuMicrosPerOp)} µs CPU in a warm process, after ${fmt(q.enterWarmUp ?? 0)} entries not counted, the median of ${(q.enterCpuMicrosPerRound ?? []).length} rounds (${(q.enterCpuMicrosPerRound ?? []).join(', ')} µs; the table shows the median round) (goal <= 120: ${verdict(q.enter.cpuMicrosPerOp <= 120)}; where it goes: below, and by function with \`npm run bench:profile-enter\`).`, '');
+    if (q.cpuProfile) {
+      const p = q.cpuProfile;
+      const row = (label: string, t: any) => `| ${label} | ${t.busyMicrosPerOp} | ${t.packages.map((g: any) => `${g.name} ${g.microsPerOp}`).join(', ')} |`;
+      lines.push(
+        `Where the CPU goes: ${fmt(p.requests)} more of each under V8's sampling profiler, after the timed rounds (self time per request, µs; the profiler adds its own cost, so read the shares):`,
+        '',
+        '| request | busy µs | largest by package (µs per request) |',
+        '| --- | ---: | --- |',
+        row('enter (a new user)', p.enter),
+        row('status poll', p.status),
+        '',
+        '(native/GC): V8 builtins and native code (socket writes, string encoding, crypto) with no script of their own; test/support/lambda.ts: the bench building the API Gateway event and reading the reply (API Gateway does it on AWS).',
+        '',
+      );
+    }
   }
   if (r.queueScale) {
     const s = r.queueScale;

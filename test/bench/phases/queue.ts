@@ -10,6 +10,7 @@ import Redis from 'ioredis';
 import { combineLoads, runLoad, type LoadResult } from '../load';
 import { progress } from '../progress';
 import { round } from '../stats';
+import { profiled, selfTime, type SelfTime } from '../cpu-profile';
 import type { BenchContext } from '../context';
 import { defaultQueueSettings } from '../../../lib/app';
 import { formatQueueToken, newTokenId, parseQueueToken, queueKeys } from '../../../lib/queue/keys';
@@ -155,6 +156,8 @@ const ENTER_WARM_UP = 5_000;
 
 /** Rounds of each measurement; the median round is reported (5: one noisy moment of a shared machine cannot move it). */
 const ROUNDS = 5;
+/** Requests of each kind run under the CPU profiler after the timed rounds (cpu-profile.ts). */
+const PROFILED = 5_000;
 const medianIndex = Math.floor(ROUNDS / 2);
 
 export async function queueCost(ctx: BenchContext, o: { users: number; durationMs: number }) {
@@ -205,7 +208,23 @@ export async function queueCost(ctx: BenchContext, o: { users: number; durationM
   const ratios = rounds.map((r) => r.status.opsPerSecond / r.raw.opsPerSecond).sort((a, b) => a - b);
   const median = rounds.find((r) => r.status.opsPerSecond / r.raw.opsPerSecond === ratios[medianIndex])!;
   const { status, raw } = median;
+
+  // Where the CPU goes, after the timed rounds (the profiler's own cost is in no figure
+  // above): new users entering the paused queue, and polls of the tickets above.
+  const profJwts = await Promise.all(Array.from({ length: PROFILED }, (_, i) => ctx.app.identity.issueDevToken(`qc-prof-${i}`, false)));
+  const top = (t: SelfTime) => ({
+    busyMicrosPerOp: round(t.busyMicrosPerOp, 1),
+    packages: t.packages.slice(0, 8).map((g) => ({ name: g.name, microsPerOp: round(g.microsPerOp, 1) })),
+  });
+  const profileOf = async (request: (k: number) => Promise<unknown>) =>
+    top(selfTime((await timedWithoutCounting(ctx, () => profiled(() => runLoad(request, { concurrency: CONCURRENCY, count: PROFILED })))).profile, PROFILED));
+  const cpuProfile = {
+    requests: PROFILED,
+    enter: await profileOf((k) => enterOnce(ctx, concertId, profJwts[k]!)),
+    status: await profileOf((k) => statusOnce(ctx, tickets[(k * 7919) % tickets.length]!.jwt, tickets[(k * 7919) % tickets.length]!.token)),
+  };
   return {
+    cpuProfile,
     concurrency: CONCURRENCY,
     enter: { ...enter, redisRoundTripsPerRequest: enterRoundTrips },
     enterCpuMicrosPerRound: enterRounds.map((e) => round(e.cpuMicrosPerOp, 1)),
