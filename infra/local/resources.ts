@@ -26,11 +26,12 @@ export interface ResolvedService {
   environment: Record<string, string>;
 }
 
-/** Runs `serverless print` for `stage` and returns the resolved resources and functions. */
-export function printService(projectDir: string, stage: string, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedService> {
+/** Runs `serverless print` for `stage` (with `params` as --param name=value) and returns the resolved resources and functions. */
+export function printService(projectDir: string, stage: string, env: NodeJS.ProcessEnv = process.env, params: Record<string, string> = {}): Promise<ResolvedService> {
   return new Promise((resolve, reject) => {
     const bin = require.resolve('serverless/bin/serverless.js', { paths: [projectDir] });
-    const child = spawn(process.execPath, [bin, 'print', '--stage', stage, '--format', 'json'], {
+    const paramArgs = Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`]);
+    const child = spawn(process.execPath, [bin, 'print', '--stage', stage, '--format', 'json', ...paramArgs], {
       cwd: projectDir,
       env: { ...env, SLS_TELEMETRY_DISABLED: '1', AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -41,7 +42,7 @@ export function printService(projectDir: string, stage: string, env: NodeJS.Proc
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
     child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`serverless print failed (${code}):\n${err}`));
+      if (code !== 0) return reject(new Error(`serverless print failed (${code}):\n${err}\n${out}`)); // the reason is on stdout
       const config = JSON.parse(out.slice(out.indexOf('{')));
       resolve({
         resources: config.resources?.Resources ?? {},

@@ -43,6 +43,28 @@ describe('stage configuration', () => {
     expect(types(await printService(projectDir, 'prod', cleanEnv()))).toEqual(expect.arrayContaining(['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::Dashboard', 'AWS::SNS::Topic']));
   });
 
+  it('uses an existing Redis cluster with redisMode existing: creates no Redis, VPC or endpoints, and runs the same functions in the given subnets', async () => {
+    const existing = {
+      redisMode: 'existing',
+      redisExistingEndpoint: 'clustercfg.tickets.example.cache.amazonaws.com:6379',
+      redisCluster: 'true',
+      existingVpcSubnetIds: 'subnet-0a,subnet-0b',
+      existingSecurityGroupIds: 'sg-0c',
+    };
+    const prod = await printService(projectDir, 'prod', cleanEnv(), existing);
+    const types = Object.values(prod.resources).map((r) => r.Type);
+    expect(types.filter((t) => /^AWS::(EC2|ElastiCache)::/.test(t))).toEqual([]);
+    expect(prod.environment.REDIS_URL).toBe('rediss://clustercfg.tickets.example.cache.amazonaws.com:6379');
+    expect(prod.environment.REDIS_CLUSTER).toBe('true');
+    const fns = Object.entries(prod.functions as Record<string, any>);
+    // The same functions as in the created VPC (below): all but those that send no Redis command.
+    expect(fns.filter(([, f]) => !f.vpc).map(([name]) => name).sort()).toEqual(['balanceGet', 'balanceHistory', 'concertsList', 'openapiDocument', 'paymentList', 'reservationGet']);
+    for (const [, f] of fns.filter(([, f]) => f.vpc)) expect(f.vpc).toEqual({ subnetIds: ['subnet-0a', 'subnet-0b'], securityGroupIds: ['sg-0c'] });
+    // Without the subnets and security groups the functions would reach no Redis: refused.
+    const { existingSecurityGroupIds: _omitted, ...withoutGroups } = existing;
+    await expect(printService(projectDir, 'prod', cleanEnv(), withoutGroups)).rejects.toThrow(/needs params existingVpcSubnetIds and existingSecurityGroupIds/);
+  });
+
   it('takes the JWT settings and the Redis password from SSM on prod, never from plain environment variables', async () => {
     // Even with the values in the deploying shell, prod passes parameter names only.
     const prod = await printService(projectDir, 'prod', { ...cleanEnv(), JWT_ISSUER: 'https://leaked.example.com', JWT_AUDIENCE: 'x', JWT_JWKS_URL: 'https://leaked.example.com/jwks' });
