@@ -6,7 +6,9 @@
  * spent waiting for a socket of the shared client counted as an outage. A queued
  * dependency is not a down one: one winner, 299 clean 409s, no 5xx.
  */
-import { startStack, type RunningStack } from '../../infra/local/stack';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectDir, startStack, type RunningStack } from '../../infra/local/stack';
 import { freePort } from '../support/private-services';
 import { givenActiveUsers, givenConcert, hold } from '../support/api';
 import { auditAll } from '../support/invariants';
@@ -15,9 +17,11 @@ import { app } from '../../lib/app';
 const DATE = '2027-03-01';
 let stack: RunningStack | undefined;
 const saved = { ...process.env };
+// Its own bundles: the suite's serverless-offline keeps serving .esbuild/.build.
+const workFolder = join('.esbuild', `first-race-${process.pid}`);
 
 beforeAll(async () => {
-  stack = await startStack({ stage: 'test', backend: 'embedded', httpPort: await freePort(), env: { LOG_LEVEL: 'WARN' } });
+  stack = await startStack({ stage: 'test', backend: 'embedded', httpPort: await freePort(), env: { LOG_LEVEL: 'WARN', ESBUILD_WORK_FOLDER: workFolder } });
   // This file's requests and its audit go to that stack (jest gives each file its own process.env).
   Object.assign(process.env, stack.env, { TEST_BASE_URL: stack.baseUrl });
 }, 180_000);
@@ -25,6 +29,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app().close();
   await stack?.stop();
+  rmSync(join(projectDir, workFolder), { recursive: true, force: true });
   process.env = saved;
 });
 
