@@ -221,7 +221,10 @@ export async function queueCost(ctx: BenchContext, o: { users: number; durationM
   const cpuProfile = {
     requests: PROFILED,
     enter: await profileOf((k) => enterOnce(ctx, concertId, profJwts[k]!)),
-    status: await profileOf((k) => statusOnce(ctx, tickets[(k * 7919) % tickets.length]!.jwt, tickets[(k * 7919) % tickets.length]!.token)),
+    status: await profileOf((k) => {
+      const t = tickets[(k * 7919) % tickets.length]!;
+      return statusOnce(ctx, t.jwt, t.token);
+    }),
   };
   return {
     cpuProfile,
